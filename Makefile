@@ -1,0 +1,39 @@
+# Two commands a newcomer needs:  make serve   (install, build, serve)   ·   make test   (the whole suite)
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: serve build test install install-dev browser snapshot bench static clean
+
+serve: build
+	$(PY) -m scripts.portal
+
+build: install
+	$(PY) -m scripts.build
+	$(VENV)/bin/datasette inspect build/catalog.db --inspect-file build/inspect.json
+
+install: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install-dev: $(VENV)/.installed-dev
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# End-to-end tests drive Debian's chromium (Playwright cannot download its own browser here).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install-dev browser build
+	$(PY) -m pytest
+
+snapshot: install-dev
+	$(PY) -m scripts.snapshot_wards
+
+clean:
+	rm -rf build

@@ -1,0 +1,110 @@
+"""Load the documents and the reference lists (provinces, wards, their predecessors) into the catalog."""
+import hashlib
+from pathlib import Path
+
+from scripts.csvsource import ROOT, read_csv, unique
+from scripts.passages import split_passages
+
+SOURCES = ROOT / "sources"
+DOCUMENTS_DIR = SOURCES / "documents"
+REFERENCE = SOURCES / "reference"
+CATALOG_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
+WARD_CODE_DIGITS = 5
+
+
+def load_documents(db):
+    documents = read_csv(SOURCES / "documents.csv",
+                         ["id", "symbol", "type", "issuer", "province_code", "issued_on", "title", "signer", "notes"])
+    files = read_csv(SOURCES / "document_files.csv",
+                     ["file", "document_id", "text_quality", "is_primary", "received_as", "sha256"])
+    by_id = unique(documents, "id")
+    unique(files, "file")
+    db["documents"].insert_all(
+        {
+            "id": d["id"], "symbol": d.text("symbol", True), "type": d.choice("type", {"Công văn", "Kế hoạch", "Báo cáo"}),
+            "issuer": d.text("issuer", True), "province_code": d.choice("province_code", set(CATALOG_PROVINCES)),
+            "issued_on": d.iso_date("issued_on", True), "title": d.text("title", True), "signer": d.text("signer"),
+            "notes": d.text("notes"),
+        }
+        for d in documents
+    )
+    for f in files:
+        if f["document_id"] not in by_id:
+            raise f.error("document_id", f"{f['document_id']!r} is not in documents.csv")
+        path = DOCUMENTS_DIR / f["file"]
+        if not path.exists():
+            raise f.error("file", f"{path} does not exist")
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != f["sha256"]:
+            raise f.error("sha256", f"{path.relative_to(ROOT)} has sha256 {digest}, not the recorded {f['sha256']}: "
+                                    "the document changed since it was received")
+        text = data.decode("utf-8")
+        db["document_files"].insert({
+            "file": f["file"], "document_id": f["document_id"],
+            "text_quality": f.choice("text_quality", {"clean", "OCR"}), "is_primary": f.integer("is_primary", True, 0, 1),
+            "received_as": f["received_as"], "sha256": digest, "bytes": len(data), "lines": text.count("\n") + 1,
+        })
+        stem = Path(f["file"]).name.removesuffix(".txt")
+        db["document_passages"].insert_all(
+            {
+                "id": f"{stem}/{p.seq:04d}", "document_id": f["document_id"], "file": f["file"], "seq": p.seq,
+                "kind": p.kind, "heading_path": p.heading_path, "text": p.text,
+                "text_quality": f["text_quality"], "line_start": p.line_start, "line_end": p.line_end,
+            }
+            for p in split_passages(text)
+        )
+
+
+def load_reference(db):
+    provinces = {p["code"]: p for p in read_csv(REFERENCE / "provinces.csv",
+                                               ["code", "name", "short_name", "latitude", "longitude", "min_latitude",
+                                                "min_longitude", "max_latitude", "max_longitude"])}
+    former = [f for f in read_csv(REFERENCE / "province_predecessors.csv", ["former_code", "former_name", "province_code"])
+              if f["province_code"] in CATALOG_PROVINCES]
+    db["provinces"].insert_all(
+        {
+            "code": code, "name": p.text("name", True), "short_name": p.text("short_name", True),
+            "merged_from": "; ".join(f["former_name"] for f in former if f["province_code"] == code),
+            **{c: p.number(c) for c in ("latitude", "longitude", "min_latitude", "min_longitude", "max_latitude",
+                                        "max_longitude")},
+        }
+        for code, p in provinces.items() if code in CATALOG_PROVINCES
+    )
+    db["province_predecessors"].insert_all(
+        {"former_code": f["former_code"], "former_name": f["former_name"], "province_code": f["province_code"]}
+        for f in former
+    )
+    wards = [w for w in read_csv(REFERENCE / "wards.csv",
+                                 ["code", "name", "short_name", "type", "province_code", "latitude", "longitude", "area_km2"])
+             if w["province_code"] in CATALOG_PROVINCES]
+    unique(wards, "code")
+    db["wards"].insert_all(ward_record(w) for w in wards)
+    codes = {w["code"] for w in wards}
+    predecessors = read_csv(REFERENCE / "ward_predecessors.csv",
+                            ["ward_code", "former_code", "former_name", "former_type", "former_district_code",
+                             "former_district", "former_province_code", "former_province", "extent"])
+    for p in predecessors:
+        if p["ward_code"] not in codes:
+            raise p.error("ward_code", f"{p['ward_code']!r} is not a ward of the official list (sources/reference/wards.csv)")
+    db["ward_predecessors"].insert_all(
+        {
+            "ward_code": p["ward_code"], "former_code": p["former_code"], "former_name": p.text("former_name", True),
+            "former_type": p["former_type"].lower(), "former_district_code": p["former_district_code"],
+            "former_district": p["former_district"], "former_province_code": p["former_province_code"],
+            "former_province": p["former_province"], "extent": p.choice("extent", {"whole", "part"}),
+        }
+        for p in predecessors
+    )
+
+
+def ward_record(w):
+    code = w["code"]
+    if not (len(code) == WARD_CODE_DIGITS and code.isdigit()):
+        raise w.error("code", f"{code!r} is not a {WARD_CODE_DIGITS}-digit ward code (keep the leading zeros)")
+    return {
+        "code": code, "name": w.text("name", True), "short_name": w.text("short_name", True),
+        "type": w.choice("type", {"xã", "phường", "đặc khu"}), "province_code": w["province_code"],
+        "latitude": w.number("latitude", True), "longitude": w.number("longitude", True),
+        "area_km2": w.number("area_km2", minimum=0),
+    }

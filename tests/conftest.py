@@ -1,0 +1,76 @@
+"""Shared fixtures: a catalog built from a clean copy of the project, and clients for it."""
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a build needs: the sources and the code; nothing generated.
+PROJECT_PARTS = ["sources", "scripts", "plugins", "templates", "static", "metadata.yml", "settings.json"]
+
+
+def copy_project(destination: Path) -> Path:
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def run_build(project: Path):
+    """Run the build of a project copy as a user would; returns the finished process."""
+    return subprocess.run([sys.executable, "-m", "scripts.build"], cwd=project, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("clean-checkout"))
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+@pytest.fixture(scope="session")
+def catalog_path(built_project):
+    return built_project / "build" / "catalog.db"
+
+
+@pytest.fixture(scope="session")
+def db(catalog_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    return sqlite_utils.Database(sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True))
+
+
+class Client:
+    """Synchronous calls into the portal's ASGI app, on one event loop for the whole session."""
+
+    def __init__(self, datasette):
+        self.datasette = datasette
+        self.loop = asyncio.new_event_loop()
+
+    def get(self, path, **kwargs):
+        return self.loop.run_until_complete(self.datasette.client.get(path, **kwargs))
+
+    def post(self, path, **kwargs):
+        return self.loop.run_until_complete(self.datasette.client.post(path, **kwargs))
+
+    def json(self, path):
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def client(catalog_path):
+    from scripts.portal import create_datasette
+
+    return Client(create_datasette(catalog_path))
