@@ -192,7 +192,9 @@ def load_curated(db):
 
     indicators = rows_of("indicators")
     by_id = unique(indicators, "id")
-    db["indicators"].insert_all(indicator_record(r, prov, by_id) for r in indicators)
+    # Targets first: achieved rows point at them (a foreign key to the same table).
+    records = [indicator_record(r, prov, by_id) for r in indicators]
+    db["indicators"].insert_all(sorted(records, key=lambda r: r["target_id"] is not None))
 
     gaps = rows_of("curation_gaps")
     db["curation_gaps"].insert_all(
@@ -225,7 +227,7 @@ def project_ward_record(r, prov, wards, project_of):
         raise r.error("unresolved_reason", "a commune without ward_code must say why it is unresolved")
     return {
         "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name_printed": r.text("name_printed", True),
-        "name": r.text("name", True), "unit_type": r.text("unit_type"), "ward_code": code,
+        "name": r.text("name"), "unit_type": r.text("unit_type"), "ward_code": code,
         "resolved_via": r.choice("resolved_via", {"same name", "predecessor"}, required=False),
         "predecessor": r.text("predecessor"), "unresolved_reason": r.text("unresolved_reason"),
         **prov.provenance("project_wards", r),

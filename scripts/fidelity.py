@@ -50,6 +50,8 @@ def restoration_score(restored: str, excerpt: str) -> float:
 
 def check_row(table: str, row: dict) -> list[str]:
     """Problems with one row, each as 'field: message'."""
+    if "excerpt" not in row:  # link tables (project_decisions, agency_mentions) carry no provenance
+        return []
     problems = []
     excerpt = row.get("excerpt") or ""
     if not excerpt.strip():

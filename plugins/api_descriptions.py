@@ -1,0 +1,47 @@
+"""/-/dcat.jsonld (the DCAT-AP catalog of the datasets) and /-/openapi.json (the API description),
+generated on request from metadata.yml and the database — never hand-written."""
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts.dcat import DATABASE, build_catalog  # noqa: E402
+from scripts.openapi import build_openapi  # noqa: E402
+
+
+def base_url(request):
+    return f"{request.scheme}://{request.host}"
+
+
+async def visible_counts(datasette):
+    db = datasette.get_database(DATABASE)
+    hidden = set(await db.hidden_table_names())
+    return {t: c for t, c in (await db.table_counts(limit=1000)).items() if t not in hidden}
+
+
+async def dcat_view(datasette, request):
+    db = datasette.get_database(DATABASE)
+    modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
+    doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified)
+    return Response.json(doc, headers={"content-type": "application/ld+json; charset=utf-8"})
+
+
+async def openapi_view(datasette, request):
+    db = datasette.get_database(DATABASE)
+    schema = {}
+    for table in await visible_counts(datasette):
+        columns = [(c.name, c.type) for c in await db.table_column_details(table)]
+        schema[table] = (columns, await db.primary_keys(table), bool(await db.fts_table(table)))
+    queries = {
+        name: (q.get("title", name), q.get("description", ""), q.get("params", []))
+        for name, q in ((datasette.metadata(database=DATABASE) or {}).get("queries") or {}).items()
+    }
+    return Response.json(build_openapi(datasette.metadata(), schema, queries, base_url(request)))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/dcat\.jsonld$", dcat_view), (r"^/-/openapi\.json$", openapi_view)]

@@ -1,0 +1,23 @@
+"""Template variables for the home page: one card per table, in the order of metadata.yml."""
+from datasette import hookimpl
+
+DATABASE = "catalog"
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if template != "index.html":
+        return {}
+
+    async def home_vars():
+        db = datasette.get_database(DATABASE)
+        counts = await db.table_counts(limit=1000)
+        tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
+        cards = [
+            {"name": name, "title": meta.get("title", name), "description": meta.get("description", ""),
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name)}
+            for name, meta in tables.items() if name in counts
+        ]
+        return {"catalog_tables": cards, "catalog_database": DATABASE}
+
+    return home_vars

@@ -1,0 +1,103 @@
+"""The machine-readable catalog (DCAT-AP 3.0 as JSON-LD), generated from metadata.yml and the row counts.
+
+Each visible table is a dcat:Dataset with title and description in Vietnamese and English, publisher,
+licence, temporal and spatial coverage, keywords and three distributions (JSON, CSV, the SQLite file).
+Nodes carry their rdf:type (dct:LicenseDocument, dct:Location …) because the DCAT-AP SHACL shapes check
+classes without inference. Used by the portal (/-/dcat.jsonld) and by the static export.
+"""
+import re
+
+DATABASE = "catalog"
+EU = "http://publications.europa.eu/resource/authority/"
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+}
+PUBLISHER = {"@type": ["foaf:Agent", "foaf:Organization"],
+             "foaf:name": [{"@value": "Nhóm dữ liệu mở chuyển đổi số", "@language": "vi"},
+                           {"@value": "Digital-transformation open-data team", "@language": "en"}],
+             "dct:type": {"@id": "http://purl.org/adms/publishertype/NonProfitOrganisation", "@type": "skos:Concept",
+                          "skos:prefLabel": {"@value": "Non-Profit Organisation", "@language": "en"}}}
+PROVINCES = {"82": "Tỉnh Đồng Tháp", "91": "Tỉnh An Giang"}
+TEMPORAL = {"@type": "dct:PeriodOfTime",
+            "dcat:startDate": {"@value": "2025-01-01", "@type": "xsd:date"},
+            "dcat:endDate": {"@value": "2030-12-31", "@type": "xsd:date"}}
+KEYWORDS = ["chuyển đổi số", "digital transformation", "Đồng Tháp", "An Giang", "kế hoạch", "dữ liệu mở"]
+FORMATS = {  # extension: (EU file type, IANA media type)
+    "json": ("JSON", "application/json"),
+    "csv": ("CSV", "text/csv"),
+    "db": ("SQLITE", "application/vnd.sqlite3"),
+}
+
+
+def split_languages(text):
+    """'Tiếng Việt · English' → [vi literal, en literal] (metadata.yml writes both, separated by ' · ')."""
+    text = re.sub(r"<[^>]+>", "", text or "").strip()
+    parts = [p.strip() for p in text.split(" · ", 1)]
+    literals = [{"@value": parts[0], "@language": "vi"}]
+    if len(parts) == 2:
+        literals.append({"@value": parts[1], "@language": "en"})
+    return literals
+
+
+def licence(url):
+    return {"@id": url, "@type": "dct:LicenseDocument"}
+
+
+def distribution(base, table, extension, title):
+    file_type, media = FORMATS[extension]
+    url = f"{base}/{DATABASE}.db" if extension == "db" else f"{base}/{DATABASE}/{table}.{extension}"
+    if extension == "json":
+        url += "?_shape=array"
+    return {
+        "@id": f"{base}/-/dcat.jsonld#{table}-{extension}", "@type": "dcat:Distribution",
+        "dct:title": title, "dcat:accessURL": {"@id": url, "@type": "rdfs:Resource"},
+        "dcat:downloadURL": {"@id": url, "@type": "rdfs:Resource"},
+        "dct:format": {"@id": EU + "file-type/" + file_type, "@type": "dct:MediaTypeOrExtent"},
+        "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/" + media, "@type": "dct:MediaType"},
+        "dct:license": licence("https://creativecommons.org/licenses/by/4.0/"),
+    }
+
+
+def build_catalog(metadata, counts, base, modified):
+    """JSON-LD of the whole catalog. `counts` maps visible table → rows; `modified` is the build date."""
+    tables = metadata["databases"][DATABASE]["tables"]
+    publisher = {"@id": f"{base}/#publisher"}
+    # The provinces' own rows in the portal stand for the spatial coverage.
+    spatial = [{"@id": f"{base}/{DATABASE}/provinces/{code}", "@type": "dct:Location", "rdfs:label": name}
+               for code, name in PROVINCES.items()]
+    datasets = []
+    for name, meta in tables.items():
+        if name not in counts:
+            continue
+        datasets.append({
+            "@id": f"{base}/{DATABASE}/{name}", "@type": "dcat:Dataset",
+            "dct:identifier": name,
+            "dct:title": split_languages(meta.get("title", name)),
+            "dct:description": split_languages(meta.get("description", "")),
+            "dct:publisher": publisher,
+            "dct:license": licence(meta.get("license_url") or metadata["license_url"]),
+            "dct:temporal": TEMPORAL, "dct:spatial": spatial,
+            "dcat:keyword": [{"@value": k, "@language": "vi"} for k in KEYWORDS],
+            "dct:language": {"@id": EU + "language/VIE", "@type": "dct:LinguisticSystem"},
+            "dcat:landingPage": {"@id": f"{base}/{DATABASE}/{name}", "@type": "foaf:Document"},
+            "dct:modified": {"@value": modified, "@type": "xsd:date"},
+            "rdfs:comment": f"{counts[name]} rows",
+            "dcat:distribution": [distribution(base, name, "json", "JSON"), distribution(base, name, "csv", "CSV"),
+                                  distribution(base, name, "db", "SQLite")],
+        })
+    return {
+        "@context": CONTEXT,
+        "@graph": [{**publisher, **PUBLISHER}, {
+            "@id": f"{base}/-/dcat.jsonld", "@type": "dcat:Catalog",
+            "dct:title": split_languages(metadata["title"]),
+            "dct:description": split_languages(metadata["databases"][DATABASE]["description"]),
+            "dct:publisher": publisher,
+            "dct:license": licence(metadata["license_url"]),
+            "dct:language": {"@id": EU + "language/VIE", "@type": "dct:LinguisticSystem"},
+            "dct:spatial": spatial, "dct:modified": {"@value": modified, "@type": "xsd:date"},
+            "foaf:homepage": {"@id": f"{base}/", "@type": "foaf:Document"},
+            "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
+        }, *datasets],
+    }
