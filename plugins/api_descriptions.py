@@ -1,5 +1,6 @@
 """/-/dcat.jsonld (the DCAT-AP catalog of the datasets) and /-/openapi.json (the API description),
 generated on request from metadata.yml and the database — never hand-written."""
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,15 +27,17 @@ async def dcat_view(datasette, request):
     db = datasette.get_database(DATABASE)
     modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
     doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified)
-    return Response.json(doc, headers={"content-type": "application/ld+json; charset=utf-8"})
+    return Response(json.dumps(doc, ensure_ascii=False), content_type="application/ld+json; charset=utf-8")
 
 
 async def openapi_view(datasette, request):
     db = datasette.get_database(DATABASE)
     schema = {}
+    tables_meta = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
     for table in await visible_counts(datasette):
         columns = [(c.name, c.type) for c in await db.table_column_details(table)]
-        schema[table] = (columns, await db.primary_keys(table), bool(await db.fts_table(table)))
+        searchable = bool(tables_meta.get(table, {}).get("fts_table") or await db.fts_table(table))
+        schema[table] = (columns, await db.primary_keys(table), searchable)
     queries = {
         name: (q.get("title", name), q.get("description", ""), q.get("params", []))
         for name, q in ((datasette.metadata(database=DATABASE) or {}).get("queries") or {}).items()

@@ -25,7 +25,7 @@ COLUMNS = {
                       "predecessor", "unresolved_reason", "document_id", "locator", "excerpt"],
     "plan_tasks": ["id", "document_id", "province_code", "group_path", "item_no", "task", "timing_printed",
                    "timing_kind", "due_date", "due_year", "status_printed", "locator", "excerpt", "notes"],
-    "task_agencies": ["task_id", "role", "agency", "body", "printed", "ordinal"],
+    "task_agencies": ["task_id", "role", "agency", "body", "printed", "ordinal", "basis"],
     "indicators": ["id", "document_id", "province_code", "pillar", "indicator", "kind", "value", "value_low",
                    "value_high", "comparator", "unit", "rank_of", "ref_year", "population", "target_id", "locator",
                    "excerpt", "notes"],
@@ -147,7 +147,7 @@ def load_curated(db):
         {"id": f"{project_of(r)}#{n}", "project_id": r["project_id"], "measure": r.text("measure", True),
          "amount_million_vnd": r.number("amount_million_vnd", True, minimum=0), "year": r.integer("year", **YEARS),
          **prov.provenance("project_money", r), "notes": r.text("notes")}
-        for n, r in enumerate(money, start=1)
+        for r, n in numbered(money, "project_id")
     )
     components = rows_of("project_components")
     unique(components, "id")
@@ -186,7 +186,7 @@ def load_curated(db):
         {"task_id": r["task_id"], "role": r.choice("role", {"lead", "coordinating"}),
          "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
          "body": r.choice("body", {"agency", "party committee"}), "printed": r.text("printed"),
-         "ordinal": r.integer("ordinal", True)}
+         "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)}
         for r in task_agencies
     )
 
@@ -199,8 +199,16 @@ def load_curated(db):
     gaps = rows_of("curation_gaps")
     db["curation_gaps"].insert_all(
         {"id": f"{r['document_id']}#{n}", "reason": r.text("reason", True), **prov.provenance("curation_gaps", r)}
-        for n, r in enumerate(gaps, start=1)
+        for r, n in numbered(gaps, "document_id")
     )
+
+
+def numbered(rows, field):
+    """(row, n): n counts rows per value of field, so ids stay stable when another file gains rows."""
+    seen = {}
+    for r in rows:
+        seen[r[field]] = seen.get(r[field], 0) + 1
+        yield r, seen[r[field]]
 
 
 def project_record(r, prov, agencies):

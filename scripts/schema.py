@@ -73,7 +73,7 @@ CURATED_SCHEMA = {
          "timing_kind": T, "due_date": T, "due_year": I, "status_printed": T, **PROVENANCE, "notes": T},
         "id", [("province_code", "provinces", "code"), *PROVENANCE_FKS]),
     "task_agencies": (
-        {"task_id": T, "role": T, "agency_id": T, "body": T, "printed": T, "ordinal": I},
+        {"task_id": T, "role": T, "agency_id": T, "body": T, "printed": T, "ordinal": I, "basis": T},
         ("task_id", "role", "ordinal"), [("task_id", "plan_tasks", "id"), ("agency_id", "agencies", "id")]),
     "indicators": (
         {"id": T, "province_code": T, "pillar": T, "indicator": T, "kind": T, "value": F, "value_low": F,

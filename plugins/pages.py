@@ -1,5 +1,7 @@
-"""Template variables for the home page: one card per table, in the order of metadata.yml."""
+"""Template helpers: the home page's cards (one per table, in the order of metadata.yml) and the
+`tilde_encode` filter the row page uses to link a row's source passage."""
 from datasette import hookimpl
+from datasette.utils import tilde_encode
 
 DATABASE = "catalog"
 
@@ -21,3 +23,8 @@ def extra_template_vars(template, datasette):
         return {"catalog_tables": cards, "catalog_database": DATABASE}
 
     return home_vars
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["tilde_encode"] = tilde_encode

@@ -1,5 +1,7 @@
-"""Security headers on every response. Datasette's pages use inline scripts and styles, so the policy
-allows those from this origin only; map tiles are the one outside resource (OpenStreetMap)."""
+"""Headers on every response, the plugin routes included (Datasette's --cors covers only its own views):
+CORS, since all of the data is public and read-only; and security headers. Datasette's pages use inline
+scripts and styles, so the policy allows those from this origin only; map tiles are the one outside
+resource (OpenStreetMap)."""
 from datasette import hookimpl
 
 CSP = "; ".join([
@@ -14,6 +16,7 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 HEADERS = [
+    (b"access-control-allow-origin", b"*"),
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),

@@ -1,0 +1,187 @@
+"""Issue 5: search with or without diacritics, vn_fold, the DCAT catalog, OpenAPI, exports, canned queries."""
+import csv
+import io
+import json
+import re
+import unicodedata
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import ROOT
+
+DONG_THAP_SPELLINGS = ["dong thap", "Dong Thap", "DONG THAP", "Đồng Tháp", "đồng tháp",
+                       unicodedata.normalize("NFD", "Đồng Tháp")]
+OCR_TITLE_PASSAGE = "dongthap-kh-215-2025/0002"  # "Chuyén d6i s6 tinh Pong Thap niam 2025"
+
+# (table, query, a primary key that must be among the results)
+QUERY_TABLE = [
+    *[("documents", q, "dongthap-kh-215-2025") for q in DONG_THAP_SPELLINGS],
+    *[("document_passages", q, OCR_TITLE_PASSAGE) for q in DONG_THAP_SPELLINGS],
+    ("capital_projects", "camera giam sat", "dongthap-kh-215-2025/A.II.4"),
+    ("capital_projects", "Camera Giám Sát", "dongthap-kh-215-2025/A.II.4"),
+    ("capital_projects", "thu vien dien tu", "dongthap-kh-215-2025/A.II.6"),
+    ("wards", "tan ho co", "29929"),
+    ("wards", "TÂN HỘ CƠ", "29929"),
+    ("ward_predecessors", "tan ho co", "29929,29929"),
+    ("agencies", "khoa hoc va cong nghe", "91-so-khoa-hoc-va-cong-nghe"),
+    ("agencies", "S6 KH&CN", "82-so-khoa-hoc-va-cong-nghe"),
+    ("plan_tasks", "an ninh mang", "angiang-kh-15-du-2025/8.2"),
+    ("indicators", "chu ky so", "dongthap-bc-222-2025/ii1dd-chu-ky-so"),
+    ("decisions", "trung tam dieu hanh thong minh", "3440-qd-ubnd"),
+]
+
+
+def table_search_pks(client, table, q):
+    data = client.json(f"/catalog/{table}.json?_search={quote(q)}&_size=max&_shape=objects")
+    everything = client.json(f"/catalog/{table}.json?_size=0")
+    assert data["filtered_table_rows_count"] < everything["filtered_table_rows_count"], "the search did not filter"
+    return {",".join(str(row[k]) for k in everything["primary_keys"]) for row in data["rows"]}
+
+
+@pytest.mark.parametrize("table,q,pk", QUERY_TABLE, ids=[f"{t}:{q}" for t, q, _ in QUERY_TABLE])
+def test_table_search_finds_with_or_without_diacritics(client, table, q, pk):
+    assert pk in table_search_pks(client, table, q)
+
+
+@pytest.mark.parametrize("table,q,pk", QUERY_TABLE, ids=[f"{t}:{q}" for t, q, _ in QUERY_TABLE])
+def test_all_tables_search_finds_the_same(client, table, q, pk):
+    from datasette.utils import tilde_encode
+
+    group = client.json(f"/-/search.json?q={quote(q)}")["results"][table]
+    assert group["count"] == len(table_search_pks(client, table, q))
+    shown = {r["pk"] for r in group["rows"]}
+    if group["count"] <= len(group["rows"]):
+        assert ",".join(tilde_encode(part) for part in pk.split(",")) in shown
+
+
+def test_spellings_of_dong_thap_return_the_same_rows(client):
+    counts = {q: len(table_search_pks(client, "document_passages", q)) for q in DONG_THAP_SPELLINGS}
+    assert len(set(counts.values())) == 1 and counts["dong thap"] > 40
+
+
+def test_exact_spelling_ranks_first(client):
+    """Folding merges Tân Thành and Tân Thạnh; the spelling typed comes first."""
+    for typed, expected in [("Tân Thạnh", "Xã Tân Thạnh"), ("Tân Thành", "Xã Tân Thành")]:
+        rows = client.json(f"/-/search.json?q={quote(typed)}")["results"]["wards"]["rows"]
+        assert rows[0]["title"] == expected
+        assert {r["title"] for r in rows} >= {"Xã Tân Thạnh", "Xã Tân Thành"}
+
+
+def test_quoted_phrase_searches_the_phrase(client):
+    phrase = client.json("/-/search.json?q=" + quote('"hạ tầng số"'))["results"]["document_passages"]["count"]
+    words = client.json("/-/search.json?q=" + quote("hạ tầng số"))["results"]["document_passages"]["count"]
+    assert 0 < phrase < words
+
+
+def test_search_page_groups_results_by_table(client):
+    page = client.get("/-/search?q=camera+giam+sat").text
+    assert 'data-table="capital_projects"' in page and "Hệ thống camera giám sát giao thông" in page
+    assert 'action="/-/search"' in client.get("/").text
+
+
+def test_malformed_search_is_a_4xx(client):
+    for q in ['"', 'a"b', "(", "*", "NEAR(", "AND"]:
+        response = client.get("/-/search.json?q=" + quote(q))
+        assert response.status_code in (200, 400), (q, response.status_code)
+        response = client.get("/catalog/plan_tasks.json?_search=" + quote(q))
+        assert response.status_code < 500, (q, response.status_code)
+
+
+@pytest.mark.parametrize("text,folded", [
+    ("ĐỒNG THÁP", "dong thap"), ("Đồng Tháp", "dong thap"), ("đường", "duong"), ("Dương", "duong"),
+    ("ƯƠ ươ Ơ", "uo uo o"), (unicodedata.normalize("NFD", "Tiền Giang"), "tien giang"),
+    ("Hồ Chí Minh", "ho chi minh"), ("", ""), ("KH&CN 2025", "kh&cn 2025"),
+])
+def test_vn_fold_sql_function(client, text, folded):
+    rows = client.json("/catalog.json?sql=" + quote("select vn_fold(:t) as f") + "&t=" + quote(text) + "&_shape=array")
+    assert rows == [{"f": folded}]
+
+
+def test_vn_fold_compares_where_lower_cannot(client):
+    rows = client.json("/catalog.json?_shape=array&sql=" + quote(
+        "select lower('ĐỒNG') as lowered, vn_fold('ĐỒNG') = vn_fold('đồng') as same"))
+    assert rows == [{"lowered": "ĐỒng", "same": 1}]
+
+
+def test_dcat_catalog_validates_against_dcat_ap_3(client):
+    import rdflib
+    from pyshacl import validate
+
+    response = client.get("/-/dcat.jsonld")
+    assert response.status_code == 200 and "ld+json" in response.headers["content-type"]
+    doc = response.json()
+    graph = rdflib.Graph().parse(data=json.dumps(doc), format="json-ld")
+    shapes = rdflib.Graph().parse(ROOT.parent / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl")
+    conforms, _, report = validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, report
+    datasets = [n for n in doc["@graph"] if n.get("@type") == "dcat:Dataset"]
+    assert {d["dct:identifier"] for d in datasets} >= {"wards", "capital_projects", "plan_tasks", "indicators"}
+    wards = next(d for d in datasets if d["dct:identifier"] == "wards")
+    assert {x["dct:title"] for x in wards["dcat:distribution"]} == {"JSON", "CSV", "SQLite"}
+    assert "opensource.org" in wards["dct:license"]["@id"]
+
+
+def test_openapi_description_is_valid_and_matches_the_api(client):
+    from openapi_spec_validator import validate
+
+    spec = client.json("/-/openapi.json")
+    validate(spec)
+    assert "/catalog/wards.json" in spec["paths"] and "/catalog/tasks_led_by_agency.json" in spec["paths"]
+    params = {p["name"] for p in spec["paths"]["/catalog/plan_tasks.json"]["get"]["parameters"]}
+    assert {"_search", "_next", "_shape", "_facet"} <= params
+    assert spec["components"]["schemas"]["wards"]["properties"]["code"]["type"] == ["string", "null"]
+
+
+def test_cors_header_on_json_and_catalog(client):
+    for path in ["/catalog/wards.json", "/-/openapi.json", "/-/search.json?q=x"]:
+        assert client.get(path).headers.get("access-control-allow-origin") == "*", path
+
+
+def test_csv_for_excel_round_trips_vietnamese(client):
+    raw = client.get("/catalog/wards.csv?_size=max&_bom=1").content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 204 and "Phường Mỹ Tho" in {r["name"] for r in rows}
+    plain = client.get("/catalog/wards.csv?_size=max").content
+    assert not plain.startswith(b"\xef\xbb\xbf") and raw[3:] == plain
+
+
+def test_xlsx_export(client):
+    from openpyxl import load_workbook
+
+    response = client.get("/catalog/plan_tasks.xlsx?_size=max")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert rows[0][0] == "id" and len(rows) == 1 + client.json("/catalog/plan_tasks.json?_size=0")[
+        "filtered_table_rows_count"]
+    assert any("Sở" in str(cell) or "Kiện toàn" in str(cell) for row in rows for cell in row)
+
+
+def test_geojson_export_of_wards(client):
+    geo = client.json("/catalog/wards.geojson?_size=max")
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 204
+    lon, lat = geo["features"][0]["geometry"]["coordinates"]
+    assert 103 < lon < 107 and 9 < lat < 11.5
+
+
+def test_every_canned_query_runs_and_returns_rows(client):
+    queries = client.json("/-/metadata.json")["databases"]["catalog"]["queries"]
+    assert len(queries) >= 8
+    arguments = {"year": "2025", "symbol": "3440", "project_id": "", "agency": "khoa hoc",
+                 "former_name": "tan ho co", "district": ""}
+    for name, query in queries.items():
+        assert query["title"] and query["description"]
+        params = "&".join(f"{p}={quote(arguments[p])}" for p in sorted(set(re.findall(r":(\w+)", query["sql"]))))
+        rows = client.json(f"/catalog/{name}.json?_shape=array&{params}")
+        assert rows, name
+
+
+def test_home_page_in_vietnamese_first(client):
+    page = client.get("/").text
+    body = page[page.index("<h1>"):]
+    assert body.index("Dữ liệu mở chuyển đổi số") < body.index("Open data")
+    assert page.count('class="card"') >= 15
+    for link in ["/-/dcat.jsonld", "/-/openapi.json", "/catalog/wards", "Trích dẫn", "Giấy phép"]:
+        assert link in page
