@@ -8,7 +8,20 @@ from scripts.passages import split_passages
 SOURCES = ROOT / "sources"
 DOCUMENTS_DIR = SOURCES / "documents"
 REFERENCE = SOURCES / "reference"
-CATALOG_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
+DEFAULT_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
+
+
+def catalog_provinces(sources=SOURCES):
+    """The provinces the catalog covers: Đồng Tháp and An Giang, unless sources/catalog_provinces.txt lists
+    others, one code a line (the synthetic national catalog of scripts/synthetic.py lists all 34)."""
+    path = Path(sources) / "catalog_provinces.txt"
+    if not path.exists():
+        return DEFAULT_PROVINCES
+    codes = tuple(line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(c for c in codes if c) or DEFAULT_PROVINCES
+
+
+CATALOG_PROVINCES = catalog_provinces()
 WARD_CODE_DIGITS = 5
 
 

@@ -74,3 +74,41 @@ def client(catalog_path):
     from scripts.portal import create_datasette
 
     return Client(create_datasette(catalog_path))
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(built_project):
+    """The portal served as `make serve` serves it, on a free loopback port; yields its base URL."""
+    import os
+    import time
+
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(built_project), "CATALOG_TILE_LAYER": "/static/blank-tile.png"}
+    log = open(built_project / "build" / "server.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "scripts.portal", "--port", str(port)], cwd=built_project,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(f"server did not start: {(built_project / 'build' / 'server.log').read_text()}")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()

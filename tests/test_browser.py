@@ -1,0 +1,101 @@
+"""Issue 7: end to end in a real browser (Debian's chromium driven by Playwright), against the live portal.
+
+Screenshots are saved under test-artifacts/ for people to look at.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # No lookups outside this machine: the portal is on loopback, everything else fails at once.
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+]
+
+
+@pytest.fixture(scope="module")
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is installed by `make test` (make browser)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base = live_server
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def test_home_page_loads(page):
+    page.goto(page.base + "/")
+    assert page.locator("h1").first.inner_text().startswith("Dữ liệu mở chuyển đổi số")
+    assert page.locator(".card").count() >= 15
+    shot(page, "home")
+
+
+def test_search_without_diacritics_finds_the_rows(page):
+    page.goto(page.base + "/")
+    page.fill("input[name=q]", "camera giam sat")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**/-/search?q=camera*")
+    group = page.locator('section[data-table="capital_projects"]')
+    assert "Hệ thống camera giám sát giao thông đường bộ" in group.inner_text()
+    shot(page, "search")
+
+
+def test_clicking_a_facet_narrows_the_table(page):
+    page.goto(page.base + "/catalog/wards")
+    before = page.locator("h3").first.inner_text()
+    assert "204" in before
+    page.locator('.facet-info[data-column="type"] a', has_text="đặc khu").first.click()
+    page.wait_for_url("**type=*")
+    assert "3 rows" in page.locator("h3").first.inner_text()
+    assert page.locator("table.rows-and-columns tbody tr").count() == 3
+    shot(page, "facet")
+
+
+def test_row_page_shows_its_source_excerpt(page):
+    page.goto(page.base + "/catalog/capital_projects/dongthap-kh-215-2025~2FA~2EII~2E4")
+    provenance = page.locator("section.provenance")
+    assert "Phụ lục II, A.II.4" in provenance.inner_text()
+    assert "camera giam sat" in provenance.locator("blockquote.excerpt").inner_text()
+    provenance.locator("a.passage-link").click()
+    page.wait_for_url("**/document_passages/**")
+    assert "camera" in page.content()
+    shot(page, "row-provenance")
+
+
+def test_wards_page_shows_the_cluster_map_with_markers(page):
+    page.goto(page.base + "/catalog/wards?_size=max")
+    page.wait_for_selector(".leaflet-container", state="attached")
+    page.wait_for_selector(".marker-cluster, .leaflet-marker-icon", state="attached")
+    markers = page.locator(".marker-cluster, .leaflet-marker-icon").count()
+    assert markers > 0
+    # Clusters add up to every ward shown.
+    counts = page.locator(".marker-cluster span").all_inner_texts()
+    singles = page.locator(".leaflet-marker-icon:not(.marker-cluster)").count()
+    assert sum(int(c) for c in counts) + singles == 204
+    page.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "map.png"))
+
+
+def test_json_link_returns_json(page):
+    page.goto(page.base + "/catalog/wards?province_code=82")
+    link = page.locator('a[href*=".json"]').first
+    href = link.get_attribute("href")
+    response = page.request.get(page.base + href if href.startswith("/") else href)
+    assert response.ok and response.headers["content-type"].startswith("application/json")
+    assert json.loads(response.text())["filtered_table_rows_count"] == 102
