@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: serve build test install install-dev browser snapshot bench static clean
+.PHONY: serve build test install install-dev browser snapshot soak bench static clean
 
 serve: build
 	$(PY) -m scripts.portal
@@ -31,6 +31,10 @@ browser:
 
 test: install-dev browser build
 	$(PY) -m pytest
+
+# A bounded soak on loopback (5 minutes, 64 connections): failures, latency, memory, file hash.
+soak: build
+	$(PY) -m scripts.soak --seconds 300 --connections 64
 
 snapshot: install-dev
 	$(PY) -m scripts.snapshot_wards

@@ -8,7 +8,6 @@ limits. The database is opened immutable: read-only, no locking, counts taken fr
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE = ROOT / "build" / "catalog.db"
 INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
+
+
+def free_port():
+    """A free TCP port on loopback, for servers started by tests and benchmarks."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def metadata():
@@ -53,7 +61,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.call([sys.executable, "-m", "datasette", *serve_args(host=args.host, port=args.port)], env=env)
+    # Become the server (exec, not a child process): signals sent to this process reach Datasette.
+    os.execve(sys.executable, [sys.executable, "-m", "datasette", *serve_args(host=args.host, port=args.port)], env)
 
 
 if __name__ == "__main__":

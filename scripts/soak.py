@@ -81,8 +81,7 @@ def main():
     import subprocess
     import sys
 
-    from scripts.portal import DATABASE, ROOT
-    from tests.conftest import free_port
+    from scripts.portal import DATABASE, ROOT, free_port
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=300)
@@ -101,10 +100,8 @@ def main():
             break
         except httpx.HTTPError:
             time.sleep(0.2)
-    # The Python server is the child of `python -m scripts.portal`, which runs datasette in a subprocess.
-    children = open(f"/proc/{server.pid}/task/{server.pid}/children").read().split()
     try:
-        report = soak(base, args.seconds, args.connections, pid=int(children[0]) if children else server.pid)
+        report = soak(base, args.seconds, args.connections, pid=server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -76,14 +76,6 @@ def client(catalog_path):
     return Client(create_datasette(catalog_path))
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(built_project):
     """The portal served as `make serve` serves it, on a free loopback port; yields its base URL."""
@@ -91,6 +83,8 @@ def live_server(built_project):
     import time
 
     import httpx
+
+    from scripts.portal import free_port
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(built_project), "CATALOG_TILE_LAYER": "/static/blank-tile.png"}

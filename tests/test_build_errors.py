@@ -54,6 +54,47 @@ CASES = [
 ]
 
 
+CURATED = "sources/curated"
+PROJECTS = f"{CURATED}/capital_projects/dongthap-kh-215-2025.csv"
+MONEY = f"{CURATED}/project_money/dongthap-bc-222-2025.csv"
+CASES += [
+    ("extra column",
+     lambda p: replace_in(p / PROJECTS, "excerpt,notes\n", "excerpt,notes,extra\n"),
+     "capital_projects/dongthap-kh-215-2025.csv:1: header must be"),
+    ("duplicate id",
+     lambda p: append_row(p / PROJECTS, first_data_line(p / PROJECTS)),
+     "capital_projects/dongthap-kh-215-2025.csv:58: field 'id': duplicate id 'dongthap-kh-215-2025/A.I.1'"),
+    ("owner that does not resolve",
+     lambda p: replace_in(p / PROJECTS, ",Sở Khoa học và Công nghệ,Sé& KH&CN,", ",Sở Khoa Học Huyền Bí,Sé& KH&CN,"),
+     "capital_projects/dongthap-kh-215-2025.csv:2: field 'owner': agency 'Sở Khoa Học Huyền Bí' does not resolve"),
+    ("year that does not parse",
+     lambda p: replace_in(p / PROJECTS, "vốn đầu tư công,2023,2025,2023 - 2025", "vốn đầu tư công,2O23,2025,2023 - 2025"),
+     "capital_projects/dongthap-kh-215-2025.csv:2: field 'start_year': '2O23' is not a whole number"),
+    ("negative amount",
+     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,45900,", "kinh phí đã cấp,-45900,"),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': -45900 is below 0"),
+    ("non-numeric amount",
+     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,45900,", "kinh phí đã cấp,\"45,9 tỷ\","),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': '45,9 tỷ' is not a number"),
+    ("excerpt not in its document",
+     lambda p: replace_in(p / MONEY, "ba cap kinh phi 45,9 ty dong", "ba cap kinh phi 46,9 ty dong"),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'excerpt': not found verbatim in document dongthap-bc-222-2025"),
+    ("restored name that does not match its excerpt",
+     lambda p: replace_in(p / PROJECTS, ",Trung tâm điều hành thông minh (IOC),", ",Cầu cảng container quốc tế,"),
+     "capital_projects/dongthap-kh-215-2025.csv:3: field 'name': matches its excerpt only"),
+    ("ward code not in the official list",
+     lambda p: replace_in(p / f"{CURATED}/project_wards/dongthap-kh-215-2025.csv", ",Xã,29926,", ",Xã,29927,"),
+     "project_wards/dongthap-kh-215-2025.csv:2: field 'ward_code': '29927' is not in the official ward list"),
+    ("foreign key that dangles",
+     lambda p: replace_in(p / f"{CURATED}/project_decisions/dongthap-kh-215-2025.csv", ",3382-qd-ubnd", ",3382-qd-xyz"),
+     "project_decisions/dongthap-kh-215-2025.csv:2: field 'decision_id': '3382-qd-xyz' is not in decisions"),
+    ("task of another province",
+     lambda p: replace_in(p / f"{CURATED}/plan_tasks/angiang-kh-15-du-2025.csv", "angiang-kh-15-du-2025,91,",
+                          "angiang-kh-15-du-2025,82,"),
+     "plan_tasks/angiang-kh-15-du-2025.csv:2: field 'province_code': '82' is not the province of document"),
+]
+
+
 @pytest.mark.parametrize("name,mutate,expected", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_refused_and_the_old_database_kept(tmp_path, good_project, name, mutate, expected):
     project = copy_project(tmp_path)
