@@ -179,9 +179,11 @@ NGINX_PROXY = """  proxy_cache_path {dir}/cache levels=1:2 keys_zone=catalog:20m
   }}"""
 
 # Cache what the application marks cacheable (the hashed URLs: public, max-age=1 year); one request fills an
-# entry while the others wait (lock); stale entries are served if every replica is down.
+# entry while the others wait (lock); stale entries are served if every replica is down. Cached bodies are
+# copied through 256k buffers rather than sendfile: measured 1.0-1.7x faster on hits here (bench/README).
 NGINX_CACHE = """proxy_cache catalog;
       proxy_cache_lock on;
+      sendfile off; output_buffers 2 256k;
       proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
       add_header X-Cache-Status $upstream_cache_status always;"""
 

@@ -13,7 +13,8 @@ settings), plus two things an immutable catalog allows, each measured in BENCHMA
   it: the database is served at /catalog-<first 7 hex of its SHA-256>/…, with
   `Cache-Control: public, max-age=31536000, immutable`, so a CDN or proxy can keep every response for a year;
   /catalog/… (and any stale hash) answers 302 to the current hash, so old links keep working, and a new build
-  changes the hash. The plugin is registered here only — installed into the environment it would also rename
+  changes the hash. Other pages (/, /-/search.json, /-/dcat.jsonld …) that say nothing about caching get
+  `Cache-Control: public, max-age=300` (CATALOG_UNHASHED_MAX_AGE). The plugin is registered here only — installed into the environment it would also rename
   the route for `make serve` and the tests. CATALOG_HASHED_URLS=0 turns it off.
 
 Environment: CATALOG_DATABASE (default build/catalog.db), CATALOG_INSPECT (default inspect.json beside the
@@ -35,6 +36,7 @@ from datasette.plugins import pm
 from scripts.portal import DATABASE, create_datasette
 
 HASHED_MAX_AGE = 31536000
+UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
 # Database methods whose answers depend only on the (immutable) file and the (static) metadata.
 SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", "table_column_details",
                   "primary_keys", "fts_table", "label_column_for_table", "foreign_keys_for_table",
@@ -102,6 +104,18 @@ class HashedUrls:
     def asgi_wrapper(self, datasette):
         def wrap(app):
             async def hashed_urls(scope, receive, send):
+                async def send_short_lived(message):
+                    # Pages outside the database route (/, /-/search.json, /-/dcat.jsonld …) change with a build
+                    # too but carry no hash: a short lifetime lets a proxy absorb repeats and stay fresh.
+                    if (message["type"] == "http.response.start" and message["status"] == 200
+                            and scope.get("method") in ("GET", "HEAD")):
+                        headers = message.get("headers", [])
+                        names = {k.lower() for k, _ in headers}
+                        if b"cache-control" not in names and b"set-cookie" not in names:
+                            message = {**message, "headers": list(headers) + [
+                                (b"cache-control", f"public, max-age={UNHASHED_MAX_AGE}".encode())]}
+                    await send(message)
+
                 hashes = getattr(datasette, "_hashed_url_databases", None)
                 if scope.get("type") != "http" or not hashes:
                     return await app(scope, receive, send)
@@ -109,7 +123,7 @@ class HashedUrls:
                 stem, dot, extension = first.partition(".")
                 name, _, incoming = (stem, "", "") if stem in hashes else stem.rpartition("-")
                 if name not in hashes:
-                    return await app(scope, receive, send)
+                    return await app(scope, receive, send_short_lived)
                 current = hashes[name]
                 if incoming != current:
                     # Keep the rest of the path as the client encoded it (raw_path), and the query string.

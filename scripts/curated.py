@@ -190,6 +190,10 @@ def load_curated(db):
         for r in task_agencies
     )
 
+    # A JSON array of each task's lead agencies, so the table facets by lead agency (_facet_array).
+    db.execute("update plan_tasks set lead_agencies = (select json_group_array(agency_id) from"
+               " (select distinct agency_id from task_agencies where task_id = plan_tasks.id and role = 'lead'))")
+
     indicators = rows_of("indicators")
     by_id = unique(indicators, "id")
     # Targets first: achieved rows point at them (a foreign key to the same table).

@@ -70,7 +70,8 @@ CURATED_SCHEMA = {
                                     *PROVENANCE_FKS]),
     "plan_tasks": (
         {"id": T, "province_code": T, "group_path": T, "item_no": T, "task": T, "timing_printed": T,
-         "timing_kind": T, "due_date": T, "due_year": I, "status_printed": T, **PROVENANCE, "notes": T},
+         "timing_kind": T, "due_date": T, "due_year": I, "status_printed": T, "lead_agencies": T,
+         **PROVENANCE, "notes": T},
         "id", [("province_code", "provinces", "code"), *PROVENANCE_FKS]),
     "task_agencies": (
         {"task_id": T, "role": T, "agency_id": T, "body": T, "printed": T, "ordinal": I, "basis": T},

@@ -131,6 +131,11 @@ def test_api_facets_and_canned_queries(client):
     data = client.json("/catalog/plan_tasks.json?_facet=province_code&_facet=timing_kind&_size=0")
     provinces = {f["value"]: f["count"] for f in data["facet_results"]["province_code"]["results"]}
     assert provinces["91"] == 28 and provinces["82"] >= 80
+    by_lead = client.json("/catalog/plan_tasks.json?_facet_array=lead_agencies&_size=0")["facet_results"]
+    leads = {f["value"]: f["count"] for f in by_lead["lead_agencies"]["results"]}
+    assert leads["91-cong-an-tinh"] == 3 and leads["82-so-khoa-hoc-va-cong-nghe"] > 40
+    narrowed = client.json("/catalog/plan_tasks.json?lead_agencies__arraycontains=91-cong-an-tinh&_shape=array")
+    assert sorted(r["item_no"] for r in narrowed) == ["8.1", "8.2", "8.3"]
     led = client.json("/catalog/tasks_led_by_agency.json?agency=khoa+hoc+va+cong+nghe&_shape=array")
     assert {r["province"] for r in led} == {"Tỉnh Đồng Tháp", "Tỉnh An Giang"}
     most = client.json("/catalog/agencies_most_lead_tasks.json?_shape=array")
