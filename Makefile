@@ -41,3 +41,14 @@ snapshot: install-dev
 
 clean:
 	rm -rf build
+
+# Benchmarks (BENCHMARKS.md): wrk and nginx from Debian (installed if missing), then bench/run.py — about
+# 12 minutes; prints the tables and writes bench/results.json. BENCH_DURATION=N sets seconds per wrk run.
+bench: install-dev build
+	(command -v wrk && (command -v nginx || test -x /usr/sbin/nginx)) >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null)
+	$(PY) -m bench.run
+
+# A static copy (every table as JSON and CSV, DCAT catalog, OpenAPI description) for any static host.
+static: build
+	$(PY) -m scripts.static_export

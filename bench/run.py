@@ -1,4 +1,5 @@
-"""The benchmark: `make bench` (or `python -m bench.run`). Prints tables and writes bench/results.json.
+"""The benchmark: `make bench` (or `python -m bench.run`). Prints tables; a complete run writes its figures to
+bench/results.json and to the "Latest figures" section of BENCHMARKS.md (partial runs: build/bench/).
 
 Everything runs on this machine, against servers the harness starts on 127.0.0.1 and stops afterwards:
 
@@ -32,11 +33,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 from bench import servers, wrk
-from bench.servers import HOST, fetch, free_port
+from bench.servers import fetch, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
@@ -141,7 +141,12 @@ def load(url, duration, connections=32):
 # ---------------------------------------------------------------------------------------------------------------
 # 2. Serving: the side-by-side table
 
-def replicas(database, inspect, count=2, memo=True, settings=None, name="replica"):
+# Each replica runs its SQL on its event loop (no thread hand-off): measured +40-65% on table pages (steps).
+# A slow query then holds only its own replica; nginx (least_conn) sends the next requests to the others.
+REPLICA_SETTINGS = {"num_sql_threads": 0}
+
+
+def replicas(database, inspect, count=2, memo=True, settings=REPLICA_SETTINGS, name="replica"):
     return [servers.uvicorn_app(database, free_port(), workers=1, inspect=inspect, memo=memo, settings=settings,
                                 name=f"{name}-{i + 1}") for i in range(count)]
 
@@ -254,19 +259,20 @@ def steps(database, inspect, duration):
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False) as s:
         measure("5 + schema look-ups memoized (scripts/asgi.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False,
-                             settings={"num_sql_threads": 0}) as s:
-        measure("5b + num_sql_threads 0 (SQL on the event loop)", s.base, plain)
-    with servers.uvicorn_app(database, free_port(), workers=2, inspect=inspect, memo=True, hashed=False) as s:
-        measure("6 two uvicorn workers (one socket)", s.base, plain)
+                             settings=REPLICA_SETTINGS) as s:
+        measure("6 + num_sql_threads 0 (SQL on the event loop)", s.base, plain)
+    with servers.uvicorn_app(database, free_port(), workers=2, inspect=inspect, memo=True, hashed=False,
+                             settings=REPLICA_SETTINGS) as s:
+        measure("7 two uvicorn workers sharing one socket", s.base, plain)
     started = replicas(database, inspect)
     try:
         with servers.nginx_proxy([s.port for s in started], free_port(), cache=False, name="nginx-steps") as proxy:
             paths = endpoint_paths(database, hashed_route(proxy.base))
-            measure("7 two replicas behind nginx (hashed URLs, no cache)", proxy.base, paths)
+            measure("8 two replicas behind nginx, least_conn (hashed URLs)", proxy.base, paths)
         with servers.nginx_proxy([s.port for s in started], free_port(), cache=True, name="nginx-steps-cache") as proxy:
             for name in STEP_ENDPOINTS:
                 fetch(proxy.base + paths[name])
-            measure("8 + nginx cache (repeats)", proxy.base, paths)
+            measure("9 + nginx cache (repeats)", proxy.base, paths)
     finally:
         for server in started:
             server.stop()
@@ -293,9 +299,8 @@ def index_variant(database, add):
 
     from scripts.indexes import create_indexes, planned_indexes
 
-    target = Path(database).with_name("catalog-indexed.db" if add else "catalog-unindexed.db")
-    if target.exists() and target.stat().st_mtime >= Path(database).stat().st_mtime:
-        return target
+    target = Path(database).parent / ("with-facet-indexes" if add else "without-facet-indexes") / "catalog.db"
+    target.parent.mkdir(exist_ok=True)
     shutil.copyfile(database, target)
     db = sqlite_utils.Database(target)
     if add:
@@ -325,6 +330,61 @@ def facet_index_names(db):
             names.add(index_name(table, (FILTER_FIRST, column)))
     existing = {r[0] for r in db.execute("select name from sqlite_master where type = 'index'")}
     return sorted(names & existing)
+
+
+def measure_scale(database, inspect, label, endpoints, duration, connections=(1, 32)):
+    """Unloaded latency (1 connection) and throughput (32 connections) of the deployment (two replicas
+    behind nginx, no cache) on one database."""
+    row = {"variant": label, "bytes": Path(database).stat().st_size}
+    started = replicas(database, inspect, name=f"scale-{label}")
+    try:
+        with servers.nginx_proxy([s.port for s in started], free_port(), cache=False, name=f"nginx-{label}") as proxy:
+            paths = endpoint_paths(database, hashed_route(proxy.base))
+            for name in endpoints:
+                row[name] = {}
+                for c in connections:
+                    row[name][f"c{c}"] = load(proxy.base + paths[name], duration if c > 1 else max(2, duration * 2 // 3), c)
+                log(f"  {label} {name}: p50 {row[name]['c1'].get('p50_ms')} ms (1 conn), "
+                    f"{(row[name].get('c32') or {}).get('rps')} req/s (32 conn)"
+                    + (f", facets timed out: {row[name]['c1']['facets_timed_out']}"
+                       if row[name]['c1'].get('facets_timed_out') else ""))
+    finally:
+        for server in started:
+            server.stop()
+    return row
+
+
+def scale(duration, factors=(1, 10, 100)):
+    import sqlite_utils
+
+    from scripts import synthetic
+    from scripts.indexes import planned_indexes
+
+    out = {"factors": {}, "variants": []}
+    for factor in factors:
+        started = time.perf_counter()
+        info = synthetic.ensure(factor)
+        database = Path(info["database"])
+        inspect = inspect_file(database)
+        log(f"  {factor}x: {info['generated']} ({'reused' if info['reused'] else 'built'} in "
+            f"{time.perf_counter() - started:.0f}s)")
+        out["factors"][str(factor)] = {
+            "generated": info["generated"], "build_seconds": info["build_seconds"],
+            "build_peak_mib": info["build_peak_mib"], "bytes": info["bytes"],
+            "facet_indexes_in_build": not planned_indexes(sqlite_utils.Database(database)),
+            **measure_scale(database, inspect, f"{factor}x", SCALE_ENDPOINTS, duration)}
+        if factor == max(factors):
+            names = ["table_json", "facets", "search"]
+            out["variants"].append(measure_scale(database, None, f"{factor}x-no-inspect", names, duration, (1,)))
+            if planned_indexes(sqlite_utils.Database(database)):  # the build does not make them yet: add on a copy
+                indexed = index_variant(database, add=True)
+                out["variants"].append(measure_scale(indexed, inspect_file(indexed), f"{factor}x+facet-indexes",
+                                                     names, duration))
+            else:
+                bare = index_variant(database, add=False)
+                out["variants"].append(measure_scale(bare, inspect_file(bare), f"{factor}x-without-facet-indexes",
+                                                     names, duration))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -381,7 +441,7 @@ def print_scale(data):
         d = data["factors"][f]
         log(f"  {f}x: {d['generated'].get('document_passages')} passages, {d['generated'].get('plan_tasks')} tasks, "
             f"{d['bytes'] / 1e6:.0f} MB, build {d['build_seconds']}s, peak {d['build_peak_mib']} MiB")
-    for row in data["variants_100x"]:
+    for row in data["variants"]:
         log(f"  {row['variant']}: " + ", ".join(
             f"{n} p50 {fmt((row[n].get('c1') or {}).get('p50_ms'), 1)} ms" for n in ("table_json", "facets", "search")))
 
@@ -455,8 +515,17 @@ def main(argv=None):
         log(f"  {'met ' if ok else 'NOT '} {t}: {v}")
     report["seconds"] = round(time.perf_counter() - started)
     report["machine"]["load_average_after"] = os.getloadavg()
-    RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    log(f"\nwrote {RESULTS.relative_to(ROOT)} in {report['seconds']}s")
+    complete = parts >= {"build", "serving", "steps", "scale"} and not args.quick
+    # Only a complete run replaces the recorded figures; partial or quick runs go to build/bench/.
+    target = RESULTS if complete else OUT / f"results-{'-'.join(sorted(parts))}{'-quick' if args.quick else ''}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    log(f"\nwrote {target.relative_to(ROOT)} in {report['seconds']}s")
+    if complete:
+        from bench import report as markdown
+
+        markdown.update()
+        log("updated the latest figures in BENCHMARKS.md")
 
 
 if __name__ == "__main__":

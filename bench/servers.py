@@ -163,6 +163,7 @@ NGINX_STATIC = """  server {{
 
 NGINX_PROXY = """  proxy_cache_path {dir}/cache levels=1:2 keys_zone=catalog:20m max_size=2g inactive=7d use_temp_path=off;
   upstream datasette {{
+    least_conn;
 {servers}
     keepalive 64;
   }}

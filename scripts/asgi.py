@@ -1,25 +1,27 @@
 """The catalog as an ASGI application, for worker processes behind a caching proxy (deploy/, BENCHMARKS.md):
 
-    uvicorn scripts.asgi:app --workers 2 --host 127.0.0.1 --port 8001 --no-access-log
+    uvicorn scripts.asgi:app --host 127.0.0.1 --port 8001 --no-access-log
 
 It is the Datasette of `make serve` (scripts.portal.create_datasette: same metadata, plugins, templates and
-settings), plus two things an immutable catalog allows, each measured in BENCHMARKS.md:
+settings), plus what an immutable catalog allows, each measured in BENCHMARKS.md:
 
 - Schema look-ups answered once per process. Datasette asks SQLite for a table's columns, keys, foreign keys,
-  FTS table, hidden tables … on every request (most of the ~25 queries of a table page). The database is
-  opened immutable and never changes under a running process, so the answers are kept (CATALOG_MEMO=0 turns
-  this off). The responses are byte-for-byte the same (tests/test_scale.py checks it).
+  FTS table, hidden tables … on every request (most of the ~25 queries of a table page), and deep-copies the
+  whole metadata to check a table's permissions. The database is opened immutable and the metadata is never
+  reloaded, so the answers are kept (CATALOG_MEMO=0 turns this off). Pages are byte-for-byte the same
+  (tests/test_scale.py checks it).
 - Content-hashed database URLs, the behaviour of datasette-hashed-urls 0.4 (Apache-2.0) without installing
-  it: the database is served at /catalog-<first 7 hex of its SHA-256>/…, with
-  `Cache-Control: public, max-age=31536000, immutable`, so a CDN or proxy can keep every response for a year;
-  /catalog/… (and any stale hash) answers 302 to the current hash, so old links keep working, and a new build
-  changes the hash. Other pages (/, /-/search.json, /-/dcat.jsonld …) that say nothing about caching get
-  `Cache-Control: public, max-age=300` (CATALOG_UNHASHED_MAX_AGE). The plugin is registered here only — installed into the environment it would also rename
-  the route for `make serve` and the tests. CATALOG_HASHED_URLS=0 turns it off.
+  it: the database is served at /catalog-<first 7 hex of the file's SHA-256>/… with
+  `Cache-Control: public, max-age=31536000, immutable`, so a CDN or proxy keeps every response; /catalog/…
+  (and a stale hash) answers 302 to the current hash, so links keep working, and a new build changes the
+  hash. Pages outside the database (/, /-/search.json, /-/dcat.jsonld …) that say nothing about caching get
+  `Cache-Control: public, max-age=300` (CATALOG_UNHASHED_MAX_AGE). Registered here only: installed as a
+  plugin it would also rename the route under `make serve` and the tests. CATALOG_HASHED_URLS=0 turns it off.
+- A Content-Length on whole responses, so a proxy cache replays them as plain files, not chunked.
 
 Environment: CATALOG_DATABASE (default build/catalog.db), CATALOG_INSPECT (default inspect.json beside the
-database: row counts, from `datasette inspect`), CATALOG_SETTINGS (JSON merged over settings.json, to measure a
-setting before changing it).
+database: row counts from `datasette inspect`), CATALOG_SETTINGS (JSON merged over settings.json; the
+deployment sets {"num_sql_threads": 0}, see deploy/Dockerfile).
 """
 import copy
 import functools
@@ -141,10 +143,15 @@ class HashedUrls:
 
                 async def send_immutable(message):
                     if message["type"] == "http.response.start" and message["status"] == 200:
-                        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                        private = any(k.lower() == b"set-cookie" for k, _ in headers)
-                        value = b"private, no-store" if private else f"public, max-age={HASHED_MAX_AGE}, immutable".encode()
-                        message = {**message, "headers": headers + [(b"cache-control", value)]}
+                        headers = message.get("headers", [])
+                        # Datasette marks responses private when a request carries cookies or credentials, or
+                        # sets a cookie: those stay private.
+                        private = any(k.lower() == b"set-cookie" or (k.lower() == b"cache-control" and (
+                            b"private" in v.lower() or b"no-store" in v.lower())) for k, v in headers)
+                        if not private:
+                            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                            message = {**message, "headers": headers + [
+                                (b"cache-control", f"public, max-age={HASHED_MAX_AGE}, immutable".encode())]}
                     await send(message)
 
                 return await app(scope, receive, send_immutable)
@@ -163,7 +170,7 @@ def with_content_length(app):
     files (sendfile). Streamed responses (CSV with _stream, …) pass through unchanged."""
 
     async def app_with_length(scope, receive, send):
-        if scope.get("type") != "http":
+        if scope.get("type") != "http" or scope.get("method") == "HEAD":
             return await app(scope, receive, send)
         held = None
 

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from scripts.curated import load_curated
 from scripts.errors import BuildError
+from scripts.indexes import create_indexes
 from scripts.reference import load_documents, load_reference
 from scripts.schema import CURATED_SCHEMA, SCHEMA, create_tables
 from scripts.search_index import build_search
@@ -39,6 +40,7 @@ def build_into(path: Path):
         raise BuildError(path, None, None, f"{len(problems)} dangling foreign key(s), first: {table} rowid {rowid} → {parent}")
     build_search(db)
     db.index_foreign_keys()
+    create_indexes(db)
     db.conn.execute("analyze")
     db.conn.commit()
     db.vacuum()

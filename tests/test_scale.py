@@ -1,0 +1,279 @@
+"""Issue 6: the static export, the synthetic national catalog, the facet indexes and the ASGI deployment entry
+point (content-hashed URLs, memoized schema look-ups). Benchmarks themselves are not tests: `make bench`."""
+import csv
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def count(db_path, table):
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return conn.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+
+# --- static export -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def static_copy(catalog_path, tmp_path_factory):
+    from scripts.static_export import export
+
+    out = tmp_path_factory.mktemp("static") / "site"
+    return out, export(catalog_path, out)
+
+
+def test_static_export_has_every_table_as_json_and_csv(static_copy, catalog_path):
+    out, manifest = static_copy
+    from scripts.static_export import metadata, visible_tables
+
+    with sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True) as conn:
+        tables = visible_tables(conn, metadata())
+    assert "wards" in tables and "plan_tasks" in tables
+    assert not [t for t in tables if t.endswith("_fts") or t.startswith("sqlite_")]
+    assert set(manifest["tables"]) == set(tables)
+    for table in tables:
+        rows = json.loads((out / "catalog" / f"{table}.json").read_text(encoding="utf-8"))
+        assert isinstance(rows, list) and len(rows) == count(catalog_path, table) == manifest["tables"][table]
+        with open(out / "catalog" / f"{table}.csv", encoding="utf-8", newline="") as f:
+            lines = list(csv.reader(f))
+        assert len(lines) - 1 == len(rows)
+        if rows:
+            assert lines[0] == list(rows[0])
+
+
+def test_static_export_keeps_codes_and_vietnamese_text(static_copy):
+    out, _ = static_copy
+    wards = json.loads((out / "catalog" / "wards.json").read_text(encoding="utf-8"))
+    assert all(isinstance(w["code"], str) and len(w["code"]) == 5 for w in wards)
+    assert any(w["name"] == "Xã Tân Hộ Cơ" for w in wards)
+    with open(out / "catalog" / "wards.csv", encoding="utf-8", newline="") as f:
+        first = next(r for r in csv.DictReader(f))
+    assert len(first["code"]) == 5  # leading zeros kept as text
+
+
+def test_static_export_catalog_api_and_manifest(static_copy, catalog_path):
+    out, manifest = static_copy
+    dcat = json.loads((out / "-" / "dcat.jsonld").read_text(encoding="utf-8"))
+    datasets = [n for n in dcat["@graph"] if n.get("@type") == "dcat:Dataset"]
+    assert {d["dct:identifier"] for d in datasets} == set(manifest["tables"])
+    for d in datasets:
+        assert d["rdfs:comment"] == f"{manifest['tables'][d['dct:identifier']]} rows"
+        # Every distribution URL is a file of the copy (a static host ignores the query string).
+        for dist in d["dcat:distribution"]:
+            path = dist["dcat:downloadURL"]["@id"].split("?")[0].lstrip("/")
+            assert (out / path).is_file(), path
+    api = json.loads((out / "-" / "openapi.json").read_text(encoding="utf-8"))
+    assert api["openapi"].startswith("3.1")
+    assert all(f"/catalog/{t}.json" in api["paths"] for t in manifest["tables"])
+    for name, info in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert len(data) == info["bytes"] and hashlib.sha256(data).hexdigest() == info["sha256"]
+    assert (out / "catalog.db").read_bytes() == catalog_path.read_bytes()
+    assert "catalog/wards.csv" in (out / "index.html").read_text(encoding="utf-8")
+
+
+# --- synthetic national catalog ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def synthetic_builds(tmp_path_factory):
+    from scripts import synthetic
+
+    builds = {}
+    for scale in (0.5, 1):
+        out = tmp_path_factory.mktemp(f"synthetic-{scale}")
+        generated = synthetic.generate(scale, out)
+        seconds, peak, report = synthetic.build(out)  # `python -m scripts.build` in the copy, as a user would
+        builds[scale] = (out, generated, out / "build" / "catalog.db")
+    return builds
+
+
+def test_synthetic_build_goes_through_the_loader(synthetic_builds):
+    out, generated, db_path = synthetic_builds[1]
+    sources = out / "sources"
+    # The same layout as the real sources, hashes recorded, all 34 provinces listed for the loader.
+    with open(sources / "document_files.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            data = (sources / "documents" / row["file"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    listed = [line for line in (sources / "catalog_provinces.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert len(listed) == 34 and "82" in listed and "91" in listed
+    assert list((sources / "curated" / "plan_tasks").glob("*.csv"))
+    assert count(db_path, "provinces") == 34
+    assert count(db_path, "wards") == 3321
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select count(distinct province_code) from wards").fetchone()[0] == 34
+        # Every curated row's excerpt was found in its document (the build's fidelity check passed and
+        # linked the passage).
+        for table in ("plan_tasks", "capital_projects", "indicators", "decisions", "project_wards"):
+            assert conn.execute(f"select count(*) from [{table}] where passage_id is null").fetchone()[0] == 0
+        assert conn.execute("pragma foreign_key_check").fetchall() == []
+        # Owners are long-tailed: one department owns far more projects than the median owner.
+        owners = [r[0] for r in conn.execute("select count(*) from capital_projects group by owner_id order by 1 desc")]
+        assert owners[0] >= 3 * owners[len(owners) // 2]
+
+
+def test_synthetic_counts_scale(synthetic_builds):
+    half, one = synthetic_builds[0.5][2], synthetic_builds[1][2]
+    expected = {"plan_tasks": 113, "capital_projects": 60, "indicators": 188, "document_passages": 733}
+    for table, base in expected.items():
+        assert count(one, table) == pytest.approx(base, rel=0.05), table
+        assert count(half, table) == pytest.approx(base / 2, rel=0.05), table
+    assert count(half, "wards") == count(one, "wards") == 3321
+
+
+def test_default_catalog_still_two_provinces(tmp_path, db):
+    from scripts.reference import DEFAULT_PROVINCES, catalog_provinces
+
+    assert catalog_provinces(ROOT / "sources") == DEFAULT_PROVINCES == ("82", "91")
+    assert {r["code"] for r in db.query("select code from provinces")} == {"82", "91"}
+    (tmp_path / "catalog_provinces.txt").write_text("# comment\n01\n82  # Đồng Tháp\n\n", encoding="utf-8")
+    assert catalog_provinces(tmp_path) == ("01", "82")
+
+
+# --- indexes -----------------------------------------------------------------------------------------------
+
+def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
+    import sqlite_utils
+
+    from scripts.indexes import create_indexes, facet_columns, planned_indexes
+
+    copy = tmp_path / "catalog.db"
+    shutil.copyfile(catalog_path, copy)
+    db = sqlite_utils.Database(copy)
+    assert facet_columns()["plan_tasks"][:1] == ["province_code"]
+    create_indexes(db)
+    assert planned_indexes(db) == []  # idempotent: nothing left to create
+    for table, column in (("plan_tasks", "timing_kind"), ("capital_projects", "section"), ("wards", "type")):
+        plan = " ".join(r[3] for r in db.execute(
+            f"explain query plan select {column} as value, count(*) as count from (select * from {table})"
+            f" where {column} is not null group by {column} order by count desc, value limit 31"))
+        assert "COVERING INDEX" in plan, plan
+
+
+# --- the ASGI entry point ----------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url):
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect).open(url, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+@pytest.fixture(scope="module")
+def asgi_server(catalog_path):
+    """scripts.asgi under uvicorn on loopback, as deploy/ runs it."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CATALOG_DATABASE": str(catalog_path),
+           "CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0})}
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.asgi:app", "--host", "127.0.0.1",
+                                "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                get(base + "/-/versions.json")
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stdout.read().decode())
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
+    digest = hashlib.sha256(catalog_path.read_bytes()).hexdigest()[:7]
+    query = "_shape=array&province_code=82&type=ph%C6%B0%E1%BB%9Dng"  # the README's example, type=phường
+    status, headers, _ = get(asgi_server + f"/catalog/wards.json?{query}")
+    assert status == 302 and headers["location"] == f"/catalog-{digest}/wards.json?{query}"
+    status, headers, body = get(asgi_server + headers["location"])
+    assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert int(headers["content-length"]) == len(body)
+    rows = json.loads(body)
+    assert len(rows) == 20 and {(r["province_code"], r["type"]) for r in rows} == {("82", "phường")}
+    # An old hash (a previous build) and the download URL redirect to the current hash.
+    assert get(asgi_server + "/catalog-0000000/plan_tasks")[1]["location"] == f"/catalog-{digest}/plan_tasks"
+    assert get(asgi_server + "/catalog.db")[1]["location"] == f"/catalog-{digest}.db"
+    # Links inside pages use the hashed route; pages outside the database get a short lifetime.
+    status, headers, page = get(asgi_server + f"/catalog-{digest}/plan_tasks")
+    assert status == 200 and f'href="/catalog-{digest}/plan_tasks.json' in page.decode()
+    status, headers, _ = get(asgi_server + "/-/search.json?q=dong+thap")
+    assert status == 200 and headers["cache-control"] == "public, max-age=300"
+    # A request with a cookie keeps Datasette's private answer; errors are never cacheable for a year.
+    request = urllib.request.Request(asgi_server + f"/catalog-{digest}/wards.json", headers={"Cookie": "a=b"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert "public" not in r.headers["cache-control"] and "private" in r.headers["cache-control"]
+    status, headers, _ = get(asgi_server + f"/catalog-{digest}/no_such_table.json")
+    assert status == 404 and "31536000" not in headers.get("cache-control", "")
+
+
+RESPONSES = textwrap.dedent("""
+    import asyncio, hashlib, json, re, sys
+    import httpx
+    from scripts.asgi import create_app
+    app = create_app(database=sys.argv[1], memo=sys.argv[2] == "1", hashed_urls=False)
+    paths = json.loads(sys.argv[3])
+    async def main():
+        out = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            for path in paths:
+                r = await client.get(path)
+                body = re.sub(rb'"query_ms": [0-9.e-]+', b"", r.content)
+                body = re.sub(rb"[0-9.]+ms", b"", body)
+                out[path] = [r.status_code, hashlib.sha256(body).hexdigest()]
+        print(json.dumps(out))
+    asyncio.run(main())
+""")
+
+
+def test_memoized_schema_lookups_change_no_byte(catalog_path):
+    """The deployment's schema memo is an optimisation only: every page is the same without it."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True))
+    task = db.execute("select id from plan_tasks order by id limit 1").fetchone()[0]
+    from datasette.utils import tilde_encode
+
+    paths = ["/", "/catalog", "/catalog/plan_tasks", "/catalog/plan_tasks.json", "/catalog/wards.json?province_code=82",
+             "/catalog/capital_projects.json?_facet=owner_id&section=A.II", "/catalog/plan_tasks.csv?_labels=on",
+             "/catalog/plan_tasks.json?_search=camera+giam+sat", f"/catalog/plan_tasks/{tilde_encode(task)}.json",
+             f"/catalog/plan_tasks/{tilde_encode(task)}", "/catalog/tasks_led_by_agency.json?agency=khoa+hoc",
+             "/catalog/document_passages?_search=dong+thap&_facet=kind", "/-/search.json?q=dong+thap",
+             "/catalog/wards.geojson?province_code=91", "/catalog/agencies", "/catalog.json"]
+    results = []
+    for memo in ("0", "1"):
+        out = subprocess.run([sys.executable, "-c", RESPONSES, str(catalog_path), memo, json.dumps(paths)],
+                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert out.returncode == 0, out.stderr[-2000:]
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    without, with_memo = results
+    assert all(status == 200 for status, _ in without.values()), without
+    assert with_memo == without
