@@ -84,7 +84,7 @@ class Agencies:
     def __init__(self, db, provenance: Provenance):
         agencies = rows_of_file(CURATED / "agencies.csv", "agencies")
         unique(agencies, "id")
-        self.by_name = {}
+        self.by_name, self.by_alias = {}, {}  # aliases fill in once every mention has resolved by name
         for a in agencies:
             key = (a["province_code"], a.text("name", True))
             if key in self.by_name:
@@ -117,7 +117,7 @@ class Agencies:
         for key in ((province, name), ("", name)):
             if key in self.by_name:
                 return self.by_name[key]
-            if key in getattr(self, "by_alias", {}):
+            if key in self.by_alias:
                 return self.by_alias[key]
         raise row.error(field, f"agency {name!r} does not resolve to sources/curated/agencies.csv "
                                f"(province {province!r}); add it or an alias in agency_mentions")
