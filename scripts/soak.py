@@ -72,7 +72,9 @@ def soak(base, seconds=60, connections=32, pid=None):
         "failures": failures[:10], "requests_per_second": round(len(latencies) / seconds, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
         "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99) - 1], 1) if latencies else None,
-        "rss_kib_first_last_max": (memory[0], memory[-1], max(memory)) if memory else None,
+        # Resident memory at 0 %, 25 %, 50 %, 75 % and 100 % of the run: flat after warm-up is the goal.
+        "rss_mib_by_quarter": [round(memory[min(len(memory) - 1, q * len(memory) // 4)] / 1024, 1)
+                               for q in range(5)] if memory else None,
     }
 
 
