@@ -297,7 +297,7 @@ def index_variant(database, add):
     """A copy of the database with the facet indexes of scripts/indexes.py added (add=True) or dropped."""
     import sqlite_utils
 
-    from scripts.indexes import create_indexes, planned_indexes
+    from scripts.indexes import create_indexes
 
     target = Path(database).parent / ("with-facet-indexes" if add else "without-facet-indexes") / "catalog.db"
     target.parent.mkdir(exist_ok=True)

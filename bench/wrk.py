@@ -42,7 +42,7 @@ def run(url, duration=5, connections=32, threads=None, timeout=15):
     """wrk against one URL on loopback; returns requests/s, p50/p90/p99 in ms, request and error counts."""
     assert url.startswith("http://127.0.0.1:"), url
     threads = threads or min(2, connections)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout", f"{timeout}s", "--latency", url]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{timeout}s", "--latency", url]
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + timeout + 30).stdout
     result = parse(output)
     result.update(connections=connections, duration_s=duration)

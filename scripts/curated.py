@@ -1,7 +1,6 @@
 """Load the reviewed CSV tables under sources/curated/ (see its README): check each row's provenance and
 values, resolve agency names to `agencies`, and link each row to the passage its excerpt comes from."""
 import bisect
-from pathlib import Path
 
 from scripts.csvsource import ROOT, Row, read_csv, unique
 from scripts.fidelity import check_row
@@ -82,7 +81,7 @@ class Agencies:
     """Resolves printed or canonical agency names to agency ids, within the document's province first."""
 
     def __init__(self, db, provenance: Provenance):
-        agencies = rows_of_file(CURATED / "agencies.csv", "agencies")
+        agencies = read_csv(CURATED / "agencies.csv", COLUMNS["agencies"])
         unique(agencies, "id")
         self.by_name, self.by_alias = {}, {}  # aliases fill in once every mention has resolved by name
         for a in agencies:
@@ -121,10 +120,6 @@ class Agencies:
                 return self.by_alias[key]
         raise row.error(field, f"agency {name!r} does not resolve to sources/curated/agencies.csv "
                                f"(province {province!r}); add it or an alias in agency_mentions")
-
-
-def rows_of_file(path: Path, table):
-    return read_csv(path, COLUMNS[table])
 
 
 def load_curated(db):
