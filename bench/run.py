@@ -194,21 +194,16 @@ def serving(database, inspect, duration):
         static_py.stop(), static_ngx.stop()
         started.clear()
 
-        default = servers.datasette_default(database, free_port())
-        started.append(default)
-        for name in ENDPOINTS:
-            log(f"  default   {name}")
-            results[name]["default"] = load(default.base + plain[name], duration)
-        default.stop()
-        started.clear()
-
-        portal = servers.portal_single(database, free_port(), inspect=inspect)
-        started.append(portal)
-        for name in ENDPOINTS:
-            log(f"  portal    {name}")
-            results[name]["portal"] = load(portal.base + plain[name], duration)
-        portal.stop()
-        started.clear()
+        # One process each, one after the other: Datasette's defaults, then the `make serve` configuration.
+        for label, start in (("default", lambda: servers.datasette_default(database, free_port())),
+                             ("portal", lambda: servers.portal_single(database, free_port(), inspect=inspect))):
+            server = start()
+            started.append(server)
+            for name in ENDPOINTS:
+                log(f"  {label:<9} {name}")
+                results[name][label] = load(server.base + plain[name], duration)
+            server.stop()
+            started.clear()
     finally:
         for server in started:
             server.stop()

@@ -1,9 +1,13 @@
 """Template helpers: the home page's cards (one per table, in the order of metadata.yml) and the
 `tilde_encode` filter the row page uses to link a row's source passage."""
+import sys
+from pathlib import Path
+
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 
-DATABASE = "catalog"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 
 
 @hookimpl

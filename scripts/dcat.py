@@ -7,7 +7,8 @@ classes without inference. Used by the portal (/-/dcat.jsonld) and by the static
 """
 import re
 
-DATABASE = "catalog"
+from scripts.portal import DATABASE_NAME as DATABASE
+
 EU = "http://publications.europa.eu/resource/authority/"
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",

@@ -14,12 +14,11 @@ Called from scripts/build.py, after db.index_foreign_keys() and before `analyze`
     from scripts.indexes import create_indexes
     create_indexes(db)
 """
-from pathlib import Path
-
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "catalog"
+from scripts.portal import DATABASE_NAME as DATABASE
+from scripts.portal import ROOT
+
 # Filter column that is combined with facets on most tables (a province first, then facet within it).
 FILTER_FIRST = "province_code"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = ROOT / "build" / "catalog.db"
+DATABASE_NAME = "catalog"  # Datasette names a database after its file: the /catalog/… URLs
+DATABASE = ROOT / "build" / f"{DATABASE_NAME}.db"
 INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 

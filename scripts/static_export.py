@@ -26,10 +26,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = ROOT / "build" / "catalog.db"
+from scripts.portal import DATABASE as DEFAULT_DB
+from scripts.portal import DATABASE_NAME as DATABASE
+from scripts.portal import ROOT
+
 DEFAULT_OUT = ROOT / "build" / "static"
-DATABASE = "catalog"
 
 
 def metadata():
