@@ -115,10 +115,10 @@ def portal_single(database, port, inspect=None, name="portal"):
 
 
 def uvicorn_app(database, port, workers=1, inspect=None, memo=True, hashed=True, fast_http=True, settings=None,
-                name="asgi"):
+                speedups=True, name="asgi"):
     """scripts.asgi under uvicorn: `workers` processes sharing one socket."""
     env = {"CATALOG_DATABASE": str(database), "CATALOG_MEMO": "1" if memo else "0",
-           "CATALOG_HASHED_URLS": "1" if hashed else "0"}
+           "CATALOG_HASHED_URLS": "1" if hashed else "0", "CATALOG_SPEEDUPS": "1" if speedups else "0"}
     if inspect:
         env["CATALOG_INSPECT"] = str(inspect)
     if settings:

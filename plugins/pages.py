@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import tilde_encode, to_css_class
+from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
@@ -32,3 +33,24 @@ def extra_template_vars(template, datasette):
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["tilde_encode"] = tilde_encode
+    env.globals["table_body_html"] = table_body_html
+
+
+def table_body_html(display_rows):
+    """The rows of Datasette's _table.html (same markup) in one Python loop: Jinja's async rendering spends about
+    ten steps a cell, a third of a 100-row HTML page's time (BENCHMARKS.md)."""
+    out = []
+    opening = {}  # (column, value type) -> '<td class=…>', escaped once per page
+    for row in display_rows:
+        out.append("<tr>")
+        for cell in row:
+            key = (cell["column"], cell["value_type"])
+            td = opening.get(key)
+            if td is None:
+                td = opening[key] = '<td class="col-{} type-{}">'.format(
+                    escape(to_css_class(key[0])), escape(key[1]))
+            out.append(td)
+            out.append(escape(cell["value"]))
+            out.append("</td>")
+        out.append("</tr>\n")
+    return Markup("".join(out))

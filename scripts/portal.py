@@ -16,6 +16,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "catalog"  # Datasette names a database after its file: the /catalog/… URLs
 DATABASE = ROOT / "build" / f"{DATABASE_NAME}.db"
+# Its URL prefix as a pattern: /catalog/… here, /catalog-<7 hex of the file's SHA-256>/… in the deployment
+# (scripts/asgi.py, content-hashed URLs). Plugins that look at paths must accept both.
+DATABASE_ROUTE = rf"/{DATABASE_NAME}(?:-[0-9a-f]{{7}})?"
 INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 

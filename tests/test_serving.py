@@ -79,3 +79,26 @@ def test_short_soak_has_no_failures_and_leaves_the_file_unchanged(live_server, c
     report = soak(live_server, seconds=8, connections=16)
     assert report["failed"] == 0 and report["requests"] > 200
     assert hashlib.sha256(catalog_path.read_bytes()).hexdigest() == before
+
+
+def test_defaults_by_format(client):
+    """A program paging through a table gets rows, not five facet counts per page; asking for one facet brings
+    the table's default facets too, as the HTML page always shows them. HTML pages are shorter."""
+    lean = client.json("/catalog/plan_tasks.json")
+    assert lean["facet_results"] == {} and len(lean["rows"]) == 100
+    assert "_nofacet=1" in lean["next_url"]
+    assert client.json(lean["next_url"].removeprefix("http://localhost"))["facet_results"] == {}
+    asked = client.json("/catalog/plan_tasks.json?_facet=due_year")["facet_results"]
+    assert {"due_year", "province_code", "lead_agencies", "timing_kind", "group_path"} <= set(asked)
+    assert {f["value"]: f["count"] for f in asked["province_code"]["results"]} == {"82": 85, "91": 28}
+    assert client.json("/catalog/plan_tasks.json?_facet_array=lead_agencies")["facet_results"]["lead_agencies"]
+    page = client.get("/catalog/plan_tasks").text
+    assert 'data-column="province_code"' in page and 'data-column="lead_agencies"' in page
+    # People get 25 rows a page (one <tr> is the header; the next page and any _size still work); programs
+    # keep 100.
+    assert page.count("<tr>") == 1 + 25 and "_size=25" in page and "_next=" in page
+    assert client.get("/catalog/plan_tasks?_size=100").text.count("<tr>") == 1 + 100
+    assert client.get("/catalog/wards?province_code=82").text.count("<tr>") == 1 + 25
+    # Canned queries, rows and the CSV export are untouched.
+    assert client.json("/catalog/tasks_led_by_agency.json?agency=khoa+hoc&_shape=array")
+    assert client.get("/catalog/plan_tasks.csv").text.count("\n") > 100
