@@ -215,6 +215,8 @@ def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedup
 
         scripts.portal.SETTINGS.update(overrides)
     datasette = create_datasette(database)
+    if speedups:
+        datasette.jinja_env.auto_reload = False  # a replica's templates never change: no stat() per page
     if datasette.inspect_data is None and inspect.exists():
         datasette.inspect_data = json.loads(inspect.read_text())
     return with_content_length(datasette.app())

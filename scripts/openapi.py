@@ -21,7 +21,8 @@ TABLE_PARAMS = [
     query_param("_next", "Opaque token from `next` of the previous page"),
     query_param("_sort", "Sort ascending by this column"),
     query_param("_sort_desc", "Sort descending by this column"),
-    query_param("_facet", "Count rows by this column (repeatable)"),
+    query_param("_facet", "Count rows by this column (repeatable). Facet counts are computed only when a `_facet…` "
+                "parameter is given; the table's default facets then come too"),
     query_param("_nl", "With _shape=array: one JSON object per line", {"type": "string", "enum": ["on"]}),
     query_param("_col", "Only these columns (repeatable)"),
 ]
@@ -49,8 +50,9 @@ def build_openapi(metadata, schema, queries, base):
             "operationId": f"list_{table}", "summary": meta.get("title", table),
             "description": meta.get("description", ""), "tags": [table], "parameters": params,
             "responses": {
-                "200": {"description": "Rows of the table; with _shape=array a list, otherwise an object with "
-                                       "`rows`, `next` and `facet_results`",
+                "200": {"description": "Rows of the table (100 a page unless _size says otherwise); with "
+                                       "_shape=array a list, otherwise an object with `rows`, `next` and "
+                                       "`facet_results` (empty unless a facet is asked for)",
                         "headers": {"Link": {"description": "rel=next URL of the next page",
                                              "schema": {"type": "string"}}},
                         "content": {"application/json": {"schema": {"oneOf": [

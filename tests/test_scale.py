@@ -316,3 +316,39 @@ def test_speedups_answer_what_datasette_answers():
             for args in ({"_facet": "x"}, {"a": None, "b": 3}, [("q", "Đ x/../")]):
                 assert (scripts.speedups._path_with_added_args(Request(scope, None), args)
                         == original_added(Request(scope, None), args))
+
+
+def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp_path):
+    """templates/_table.html and _facet_results.html render rows, header and facets in Python: the pages must
+    say exactly what Datasette's own templates say (whitespace between tags aside)."""
+    import asyncio
+    import re
+
+    from scripts.portal import create_datasette
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "_table.html").unlink()
+    (templates / "_facet_results.html").unlink()
+    ours, datasettes = create_datasette(catalog_path), create_datasette(catalog_path, templates=templates)
+
+    def normalized(html):
+        html = re.sub(r"\s+", " ", re.sub(r"[0-9.]+ms", "", html))  # "queries took 12.7ms"
+        return re.sub(r"\s*(<|>)\s*", r"\1", html)
+
+    async def pages(ds, paths):
+        return [(await ds.client.get(path)).text for path in paths]
+
+    paths = ["/catalog/plan_tasks", "/catalog/plan_tasks?_facet_size=3&province_code=82&_sort_desc=due_year",
+             "/catalog/plan_tasks?_facet_array=lead_agencies&_sort=task&_size=5&_facet_size=max",
+             "/catalog/wards?_facet=type&type=x%C3%A3&_size=7", "/catalog/capital_projects?_facet=owner_id",
+             "/catalog/document_passages?_search=dong+thap&_facet=kind", "/catalog/task_agencies?_size=3",
+             "/catalog/agencies?_facet=kind&_sort=name"]
+    loop = asyncio.new_event_loop()
+    try:
+        mine, theirs = loop.run_until_complete(pages(ours, paths)), loop.run_until_complete(pages(datasettes, paths))
+    finally:
+        loop.close()
+    for path, a, b in zip(paths, mine, theirs):
+        assert 'class="rows-and-columns"' in a and "facet-results" in a, path
+        assert normalized(a) == normalized(b), path
