@@ -18,7 +18,7 @@ def n(value, digits=0, suffix=""):
 
 def serving_table(serving):
     lines = ["| endpoint | static-python | static-nginx | default | portal | **replicas** | p50 / p99 ms | "
-             "**÷ static-python** | ÷ static-nginx | ÷ default | cached | **cached ÷ static-nginx** | cached ÷ static-python |",
+             "**÷ static-python** | ÷ static-nginx | ÷ default | cached | **cached ÷ static-python** | cached ÷ static-nginx |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, row in serving.items():
         get = lambda config, key="rps": (row.get(config) or {}).get(key)  # noqa: E731
@@ -28,7 +28,7 @@ def serving_table(serving):
             f"{n(get('portal'))} | **{n(get('replicas'))}** | {n(get('replicas', 'p50_ms'), 0)} / "
             f"{n(get('replicas', 'p99_ms'), 0)} | **{n(q['vs_static_python'], 2, '×')}** | "
             f"{n(q['vs_static_nginx'], 3, '×')} | {n(q['vs_default'], 1, '×')} | {n(get('cached'))} | "
-            f"**{n(c['vs_static_nginx'], 2, '×')}** | {n(c['vs_static_python'], 1, '×')} |")
+            f"**{n(c['vs_static_python'], 1, '×')}** | {n(c['vs_static_nginx'], 2, '×')} |")
     return lines
 
 
@@ -103,9 +103,12 @@ def render(report):
                 "nginx, no cache):", ""]
         out += scale_table(report["scale"]) + [""]
     if report.get("verdicts"):
-        out += ["**Targets**", ""]
+        out += ["**Targets** (against static-python, the issue's reference; see Method)", ""]
         out += [f"- {'met' if v['met'] else '**not met**'}: {v['target']} — {v['value']:.3g}" for v in report["verdicts"]]
         out += [""]
+    for config, (low, high) in (report.get("nginx_context") or {}).items():
+        out += [f"Against nginx serving the same files (this machine's ceiling, no target), {config}: "
+                f"{low:.3g}–{high:.3g}×.", ""]
     out.append(END)
     return "\n".join(out)
 

@@ -41,7 +41,7 @@ _PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]+)?")
 
 
 def _origin(request):
-    """scheme://host of the request, computed once per request; None when urljoin might rewrite it."""
+    """scheme://host of the request, computed once per request; empty when urljoin might rewrite it."""
     cached = request.__dict__.get("_catalog_origin")
     if cached is None:
         host = request.host
