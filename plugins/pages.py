@@ -54,10 +54,11 @@ def facet_results_html(sorted_facet_results, database, table, request):
                    f'<p class="facet-info-name"><strong>{escape(name)}')
         if facet["type"] != "column":
             out.append(f' ({escape(facet["type"])})')
-        out.append(f'<span class="facet-info-total">{"&gt;" if facet["truncated"] else ""}'
-                   f'{len(facet["results"])}</span></strong>')
+        # The spaces around the count and before the cross are rendered: keep them as Datasette's template has them.
+        out.append(f' <span class="facet-info-total">{"&gt;" if facet["truncated"] else ""}'
+                   f'{len(facet["results"])}</span> </strong>')
         if facet["hideable"]:
-            out.append(f'<a href="{escape(facet["toggle_url"])}" class="cross">&#x2716;</a>')
+            out.append(f' <a href="{escape(facet["toggle_url"])}" class="cross">&#x2716;</a>')
         out.append('</p><ul class="tight-bullets">')
         for value in facet["results"]:
             label, count, url = value["label"], "{:,}".format(value["count"]), escape(value["toggle_url"])
