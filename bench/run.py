@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from bench import servers, wrk
-from bench.servers import fetch, free_port
+from scripts.loopback import fetch, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
@@ -115,15 +115,15 @@ def endpoint_paths(database, route="catalog"):
 
 def hashed_route(base):
     status, headers, _ = fetch(base + "/catalog")
-    location = headers.get("location") or headers.get("Location") or ""
+    location = headers.get("location", "")
     return location.strip("/").split("/")[0] if status == 302 else "catalog"
 
 
 def check(url):
     """One request before the load: status, size, and whether Datasette dropped facets for time."""
     status, headers, body = fetch(url)
-    info = {"status": status, "bytes": len(body), "cache": headers.get("X-Cache-Status") or headers.get("x-cache-status")}
-    if status == 200 and (headers.get("content-type") or headers.get("Content-Type") or "").startswith("application/json"):
+    info = {"status": status, "bytes": len(body), "cache": headers.get("x-cache-status")}
+    if status == 200 and headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(body)
         except ValueError:

@@ -6,40 +6,14 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from scripts.loopback import HOST, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-HOST = "127.0.0.1"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def fetch(url, timeout=60, headers=None):
-    """(status, headers, body) of a GET on loopback, redirects not followed."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    assert url.startswith(f"http://{HOST}:"), url  # loopback only
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with opener.open(request, timeout=timeout) as r:
-            return r.status, dict(r.headers.items()), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers.items()), e.read()
 
 
 class Server:
@@ -56,16 +30,7 @@ class Server:
         self.wait_ready(ready_path)
 
     def wait_ready(self, path, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                fetch(self.base + path, timeout=5)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer on {self.base} within {timeout}s")
+        wait_until_serving(self.base, self.process, timeout, path, log=self.log.name)
 
     def stop(self):
         if self.process.poll() is None:

@@ -23,15 +23,6 @@ INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 
 
-def free_port():
-    """A free TCP port on loopback, for servers started by tests and benchmarks."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def metadata():
     return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 

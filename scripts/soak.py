@@ -83,7 +83,8 @@ def main():
     import subprocess
     import sys
 
-    from scripts.portal import DATABASE, ROOT, free_port
+    from scripts.loopback import free_port, wait_until_serving
+    from scripts.portal import DATABASE, ROOT
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=300)
@@ -96,13 +97,8 @@ def main():
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(base + "/-/versions.json", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
     try:
+        wait_until_serving(base, server, timeout=30)
         report = soak(base, args.seconds, args.connections, pid=server.pid)
     finally:
         server.terminate()

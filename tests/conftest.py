@@ -80,11 +80,8 @@ def client(catalog_path):
 def live_server(built_project):
     """The portal served as `make serve` serves it, on a free loopback port; yields its base URL."""
     import os
-    import time
 
-    import httpx
-
-    from scripts.portal import free_port
+    from scripts.loopback import free_port, wait_until_serving
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(built_project), "CATALOG_TILE_LAYER": "/static/blank-tile.png"}
@@ -92,16 +89,11 @@ def live_server(built_project):
     process = subprocess.Popen([sys.executable, "-m", "scripts.portal", "--port", str(port)], cwd=built_project,
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
+    try:
+        assert wait_until_serving(base, process, timeout=30, log=log.name) == 200
+    except (RuntimeError, AssertionError):
         process.kill()
-        raise RuntimeError(f"server did not start: {(built_project / 'build' / 'server.log').read_text()}")
+        raise
     yield base
     process.terminate()
     process.wait(timeout=10)

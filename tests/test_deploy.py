@@ -9,14 +9,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
-from scripts.portal import free_port
+from scripts.loopback import free_port, wait_until_serving
 
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
@@ -108,18 +107,13 @@ def image(tmp_path_factory):
     port = free_port()
     command[command.index("--port") + 1] = str(port)
     command[command.index("--host") + 1] = "127.0.0.1"
-    server = subprocess.Popen(command, cwd=final.host("."), env=environment(final, venv),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(command, cwd=final.host("."), env=environment(final, venv),
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=5)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(server.stdout.read().decode())
-                time.sleep(0.2)
+        wait_until_serving(base, server, timeout=30, log=log)
         yield final, venv, base, port
     finally:
         server.terminate()

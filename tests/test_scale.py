@@ -5,17 +5,14 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
+from scripts.loopback import fetch as get, free_port, wait_until_serving
 from tests.conftest import ROOT
 
 
@@ -165,43 +162,20 @@ def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
 
 # --- the ASGI entry point ----------------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:
-        with urllib.request.build_opener(NoRedirect).open(url, timeout=30) as r:
-            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
-
-
 @pytest.fixture(scope="module")
-def asgi_server(catalog_path):
+def asgi_server(catalog_path, tmp_path_factory):
     """scripts.asgi under uvicorn on loopback, as deploy/ runs it."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CATALOG_DATABASE": str(catalog_path),
            "CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0})}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.asgi:app", "--host", "127.0.0.1",
-                                "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp_path_factory.mktemp("asgi") / "server.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.asgi:app", "--host", "127.0.0.1",
+                                    "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                get(base + "/-/versions.json")
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode())
-                time.sleep(0.2)
+        wait_until_serving(base, process, timeout=30, log=log)
         yield base
     finally:
         process.terminate()
@@ -227,9 +201,8 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
     status, headers, _ = get(asgi_server + "/-/search.json?q=dong+thap")
     assert status == 200 and headers["cache-control"] == "public, max-age=300"
     # A request with a cookie keeps Datasette's private answer; errors are never cacheable for a year.
-    request = urllib.request.Request(asgi_server + f"/catalog-{digest}/wards.json", headers={"Cookie": "a=b"})
-    with urllib.request.urlopen(request, timeout=30) as r:
-        assert "public" not in r.headers["cache-control"] and "private" in r.headers["cache-control"]
+    status, headers, _ = get(asgi_server + f"/catalog-{digest}/wards.json", headers={"Cookie": "a=b"})
+    assert status == 200 and "public" not in headers["cache-control"] and "private" in headers["cache-control"]
     # Malformed parameters are the caller's mistake on the hashed route too (plugins/param_guard.py).
     assert get(asgi_server + f"/catalog-{digest}/plan_tasks.json?_sort=no_such_column")[0] == 400
     # The one deliberate difference of scripts/speedups.py: text that is not UTF-8 is an error, not U+FFFD.
