@@ -38,11 +38,7 @@ async def openapi_view(datasette, request):
         columns = [(c.name, c.type) for c in await db.table_column_details(table)]
         searchable = bool(tables_meta.get(table, {}).get("fts_table") or await db.fts_table(table))
         schema[table] = (columns, await db.primary_keys(table), searchable)
-    queries = {
-        name: (q.get("title", name), q.get("description", ""), q.get("params", []))
-        for name, q in ((datasette.metadata(database=DATABASE) or {}).get("queries") or {}).items()
-    }
-    return Response.json(build_openapi(datasette.metadata(), schema, queries, base_url(request)))
+    return Response.json(build_openapi(datasette.metadata(), schema, base_url(request)))
 
 
 @hookimpl

@@ -14,10 +14,7 @@ Called from scripts/build.py, after db.index_foreign_keys() and before `analyze`
     from scripts.indexes import create_indexes
     create_indexes(db)
 """
-import yaml
-
-from scripts.portal import DATABASE_NAME as DATABASE
-from scripts.portal import ROOT
+from scripts.portal import DATABASE, catalog_metadata
 
 # Filter column that is combined with facets on most tables (a province first, then facet within it).
 FILTER_FIRST = "province_code"
@@ -25,9 +22,7 @@ FILTER_FIRST = "province_code"
 
 def facet_columns(metadata=None):
     """{table: [facet columns]} from metadata.yml (plain column names; dict-style facets are skipped)."""
-    if metadata is None:
-        metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    tables = ((metadata.get("databases") or {}).get(DATABASE) or {}).get("tables") or {}
+    tables = catalog_metadata(metadata).get("tables") or {}
     out = {}
     for table, meta in tables.items():
         columns = [f for f in (meta or {}).get("facets") or [] if isinstance(f, str)]
@@ -86,6 +81,6 @@ if __name__ == "__main__":
 
     import sqlite_utils
 
-    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "catalog.db")
+    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else DATABASE)
     for table, columns in planned_indexes(db):
         print(table, columns)

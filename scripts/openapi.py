@@ -32,8 +32,9 @@ def row_schema(columns):
     return {"type": "object", "properties": {c: SQL_TYPES.get(t.upper(), {}) for c, t in columns}}
 
 
-def build_openapi(metadata, schema, queries, base):
-    """schema: table → [(column, sqlite type)], primary keys under schema_pks; queries: name → params."""
+def build_openapi(metadata, schema, base):
+    """schema: table → ([(column, sqlite type)], primary keys, searchable); the canned queries come from
+    metadata."""
     tables_meta = metadata["databases"][DATABASE]["tables"]
     paths, schemas = {}, {"Error": {"type": "object", "properties": {
         "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"}}}}
@@ -70,11 +71,12 @@ def build_openapi(metadata, schema, queries, base):
                 ],
                 "responses": {"200": {"description": "The row", "content": {"application/json": {"schema": {
                     "type": "array", "items": ref}}}}, "404": ERROR}}}
-    for name, (title, description, params) in queries.items():
+    for name, query in (metadata["databases"][DATABASE].get("queries") or {}).items():
         paths[f"/{DATABASE}/{name}.json"] = {"get": {
-            "operationId": f"query_{name}", "summary": title, "description": description, "tags": ["queries"],
+            "operationId": f"query_{name}", "summary": query.get("title", name),
+            "description": query.get("description", ""), "tags": ["queries"],
             "parameters": [query_param("_shape", "Response shape", {"type": "string", "enum": ["array", "objects"]})]
-            + [{**query_param(p, f"Query parameter :{p}"), "required": False} for p in params],
+            + [{**query_param(p, f"Query parameter :{p}"), "required": False} for p in query.get("params", [])],
             "responses": {"200": {"description": "Rows of the query", "content": {"application/json": {
                 "schema": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}]}}}},
                 "400": ERROR}}}

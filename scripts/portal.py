@@ -27,6 +27,12 @@ def metadata():
     return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
 
+def catalog_metadata(meta=None):
+    """The catalog database's section of metadata.yml (its tables, queries …), {} where there is none."""
+    meta = metadata() if meta is None else meta
+    return (meta.get("databases") or {}).get(DATABASE_NAME) or {}
+
+
 def serve_args(database=DATABASE, host="127.0.0.1", port=8001):
     args = ["serve", "--immutable", str(database), "--metadata", str(ROOT / "metadata.yml"),
             "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),

@@ -28,15 +28,9 @@ from pathlib import Path
 
 from scripts.portal import DATABASE as DEFAULT_DB
 from scripts.portal import DATABASE_NAME as DATABASE
-from scripts.portal import ROOT
+from scripts.portal import ROOT, catalog_metadata, metadata
 
 DEFAULT_OUT = ROOT / "build" / "static"
-
-
-def metadata():
-    import yaml
-
-    return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
 
 def hidden_tables(conn, meta):
@@ -45,7 +39,7 @@ def hidden_tables(conn, meta):
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
     fts = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and rootpage = 0"
                                       " and sql like '%VIRTUAL TABLE%USING FTS%'")]
-    tables_meta = ((meta.get("databases") or {}).get(DATABASE) or {}).get("tables") or {}
+    tables_meta = catalog_metadata(meta).get("tables") or {}
     hidden = {n for n in names if n.startswith("sqlite_") or any(n.startswith(f) for f in fts)}
     hidden |= {t for t, m in tables_meta.items() if (m or {}).get("hidden")}
     return hidden
@@ -55,7 +49,7 @@ def visible_tables(conn, meta):
     """Visible tables in the order of metadata.yml, then any others by name."""
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
     hidden = hidden_tables(conn, meta)
-    ordered = list(((meta.get("databases") or {}).get(DATABASE) or {}).get("tables") or {})
+    ordered = list(catalog_metadata(meta).get("tables") or {})
     return [t for t in ordered if t in names and t not in hidden] + \
            [t for t in names if t not in hidden and t not in ordered]
 
@@ -100,13 +94,11 @@ def openapi_document(conn, meta, tables, base):
     from scripts.openapi import build_openapi
 
     schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t)) for t in tables}
-    queries = {name: (q.get("title", name), q.get("description", ""), q.get("params", []))
-               for name, q in (((meta.get("databases") or {}).get(DATABASE) or {}).get("queries") or {}).items()}
-    return build_openapi(meta, schema, queries, base)
+    return build_openapi(meta, schema, base)
 
 
 def index_page(meta, tables, counts):
-    tables_meta = ((meta.get("databases") or {}).get(DATABASE) or {}).get("tables") or {}
+    tables_meta = catalog_metadata(meta).get("tables") or {}
     items = "\n".join(
         f'<li><strong>{html.escape(str((tables_meta.get(t) or {}).get("title", t)))}</strong> '
         f'({counts[t]} dòng · rows): <a href="{DATABASE}/{t}.json">JSON</a> · <a href="{DATABASE}/{t}.csv">CSV</a></li>'
