@@ -10,7 +10,6 @@ from a page are not the same (measured in BENCHMARKS.md).
   verbatim excerpt, weighed 340 kB and took 28 ms of CPU to render; people page and filter with facets. The
   data formats keep Datasette's 100 rows (settings.json), so the API's pages are unchanged.
 """
-import re
 import sys
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -19,10 +18,9 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATABASE_NAME, DATABASE_ROUTE  # noqa: E402
+from scripts.portal import DATABASE_NAME, TABLE_ROUTE  # noqa: E402
 
 HTML_PAGE_SIZE = 25
-TABLE_PAGE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/.]+)(?:\.(?P<format>json|csv|xlsx|geojson))?$")
 
 
 def with_param(scope, query, param):
@@ -33,8 +31,8 @@ def with_param(scope, query, param):
 def asgi_wrapper(datasette):
     def wrap(app):
         async def format_defaults(scope, receive, send):
-            match = scope["type"] == "http" and TABLE_PAGE.match(scope.get("path", ""))
-            if match:
+            match = scope["type"] == "http" and TABLE_ROUTE.match(scope.get("path", ""))
+            if match and match["pk"] is None:  # a table page, not a row
                 query = scope.get("query_string", b"").decode("latin-1")
                 keys = {key for key, _ in parse_qsl(query, keep_blank_values=True)}
                 if match["format"]:

@@ -19,9 +19,8 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATABASE_NAME as DATABASE, DATABASE_ROUTE  # noqa: E402
+from scripts.portal import DATABASE_NAME as DATABASE, TABLE_ROUTE  # noqa: E402
 DATA_FORMAT = re.compile(r"\.(json|jsonld|csv|xlsx|geojson)$")
-TABLE_ROUTE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/]+?)(?:/(?P<pk>[^/]+?))?(?:\.(?P<format>[a-z]+))?$")
 
 
 def first(params, name):

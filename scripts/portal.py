@@ -8,6 +8,7 @@ limits. The database is opened immutable: read-only, no locking, counts taken fr
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ DATABASE = ROOT / "build" / f"{DATABASE_NAME}.db"
 # Its URL prefix as a pattern: /catalog/… here, /catalog-<7 hex of the file's SHA-256>/… in the deployment
 # (scripts/asgi.py, content-hashed URLs). Plugins that look at paths must accept both.
 DATABASE_ROUTE = rf"/{DATABASE_NAME}(?:-[0-9a-f]{{7}})?"
+# A table's URLs: <route>/<table>[/<primary key>][.<format>], table and key tilde-encoded.
+TABLE_ROUTE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/]+?)(?:/(?P<pk>[^/]+?))?(?:\.(?P<format>[a-z]+))?$")
 INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 
