@@ -24,6 +24,7 @@ Everything runs on this machine, against servers the harness starts on 127.0.0.1
 Options: --quick (short runs, for trying the harness), --only serving,steps,scale,build, --duration N.
 """
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -149,9 +150,13 @@ def load(url, duration, connections=32):
 REPLICA_SETTINGS = {"num_sql_threads": 0}
 
 
+@contextlib.contextmanager
 def replicas(database, inspect, count=2, memo=True, settings=REPLICA_SETTINGS, name="replica"):
-    return [servers.uvicorn_app(database, free_port(), workers=1, inspect=inspect, memo=memo, settings=settings,
-                                name=f"{name}-{i + 1}") for i in range(count)]
+    """`count` scripts.asgi processes, one uvicorn worker each; all stopped when the block ends."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(servers.uvicorn_app(database, free_port(), workers=1, inspect=inspect, memo=memo,
+                                                       settings=settings, name=f"{name}-{i + 1}"))
+               for i in range(count)]
 
 
 def serving(database, inspect, duration):
@@ -160,17 +165,11 @@ def serving(database, inspect, duration):
     if static_dir.exists():
         shutil.rmtree(static_dir)
     static_dir.mkdir(parents=True)
-    started = []
-    try:
-        ours = replicas(database, inspect)
-        started += ours
-        proxy = servers.nginx_proxy([s.port for s in ours], free_port(), cache=False, name="nginx-replicas")
-        started.append(proxy)
-        cache = servers.nginx_proxy([s.port for s in ours], free_port(), cache=True, name="nginx-cache")
-        started.append(cache)
-        route = hashed_route(proxy.base)
-        paths = endpoint_paths(database, route)
-        plain = endpoint_paths(database)
+    plain = endpoint_paths(database)
+    with replicas(database, inspect) as ours, \
+            servers.nginx_proxy([s.port for s in ours], free_port(), cache=False, name="nginx-replicas") as proxy, \
+            servers.nginx_proxy([s.port for s in ours], free_port(), cache=True, name="nginx-cache") as cache:
+        paths = endpoint_paths(database, hashed_route(proxy.base))
         # The payloads the static servers serve: the portal's own bytes.
         for name, path in paths.items():
             _, body = check(proxy.base + path)
@@ -181,35 +180,22 @@ def serving(database, inspect, duration):
             fetch(cache.base + paths[name])  # fill the cache entry
             log(f"  cached    {name}")
             results[name]["cached"] = load(cache.base + paths[name], duration)
-        for server in (cache, proxy, *ours):
-            server.stop()
-        started.clear()
 
-        static_py = servers.python_static(static_dir, free_port())
-        started.append(static_py)
-        static_ngx = servers.nginx_static(static_dir, free_port())
-        started.append(static_ngx)
+    with servers.python_static(static_dir, free_port()) as static_py, \
+            servers.nginx_static(static_dir, free_port()) as static_ngx:
         for name in ENDPOINTS:
             file = f"/{name}.{ENDPOINTS[name][1]}"
             log(f"  static    {name}")
             results[name]["static_python"] = load(static_py.base + file, duration)
             results[name]["static_nginx"] = load(static_ngx.base + file, duration)
-        static_py.stop(), static_ngx.stop()
-        started.clear()
 
-        # One process each, one after the other: Datasette's defaults, then the `make serve` configuration.
-        for label, start in (("default", lambda: servers.datasette_default(database, free_port())),
-                             ("portal", lambda: servers.portal_single(database, free_port(), inspect=inspect))):
-            server = start()
-            started.append(server)
+    # One process each, one after the other: Datasette's defaults, then the `make serve` configuration.
+    for label, start in (("default", lambda: servers.datasette_default(database, free_port())),
+                         ("portal", lambda: servers.portal_single(database, free_port(), inspect=inspect))):
+        with start() as server:
             for name in ENDPOINTS:
                 log(f"  {label:<9} {name}")
                 results[name][label] = load(server.base + plain[name], duration)
-            server.stop()
-            started.clear()
-    finally:
-        for server in started:
-            server.stop()
     for name, row in results.items():
         row["ratios"] = ratios(row)
     return results
@@ -265,8 +251,7 @@ def steps(database, inspect, duration):
     with servers.uvicorn_app(database, free_port(), workers=2, inspect=inspect, memo=True, hashed=False,
                              settings=REPLICA_SETTINGS) as s:
         measure("8 two uvicorn workers sharing one socket", s.base, plain)
-    started = replicas(database, inspect)
-    try:
+    with replicas(database, inspect) as started:
         with servers.nginx_proxy([s.port for s in started], free_port(), cache=False, name="nginx-steps") as proxy:
             paths = endpoint_paths(database, hashed_route(proxy.base))
             measure("9 two replicas behind nginx, least_conn (hashed URLs)", proxy.base, paths)
@@ -274,9 +259,6 @@ def steps(database, inspect, duration):
             for name in STEP_ENDPOINTS:
                 fetch(proxy.base + paths[name])
             measure("10 + nginx cache (repeats)", proxy.base, paths)
-    finally:
-        for server in started:
-            server.stop()
     return out
 
 
@@ -337,21 +319,17 @@ def measure_scale(database, inspect, label, endpoints, duration, connections=(1,
     """Unloaded latency (1 connection) and throughput (32 connections) of the deployment (two replicas
     behind nginx, no cache) on one database."""
     row = {"variant": label, "bytes": Path(database).stat().st_size}
-    started = replicas(database, inspect, name=f"scale-{label}")
-    try:
-        with servers.nginx_proxy([s.port for s in started], free_port(), cache=False, name=f"nginx-{label}") as proxy:
-            paths = endpoint_paths(database, hashed_route(proxy.base))
-            for name in endpoints:
-                row[name] = {}
-                for c in connections:
-                    row[name][f"c{c}"] = load(proxy.base + paths[name], duration if c > 1 else max(2, duration * 2 // 3), c)
-                log(f"  {label} {name}: p50 {row[name]['c1'].get('p50_ms')} ms (1 conn), "
-                    f"{(row[name].get('c32') or {}).get('rps')} req/s (32 conn)"
-                    + (f", facets timed out: {row[name]['c1']['facets_timed_out']}"
-                       if row[name]['c1'].get('facets_timed_out') else ""))
-    finally:
-        for server in started:
-            server.stop()
+    with replicas(database, inspect, name=f"scale-{label}") as started, \
+            servers.nginx_proxy([s.port for s in started], free_port(), cache=False, name=f"nginx-{label}") as proxy:
+        paths = endpoint_paths(database, hashed_route(proxy.base))
+        for name in endpoints:
+            row[name] = {}
+            for c in connections:
+                row[name][f"c{c}"] = load(proxy.base + paths[name], duration if c > 1 else max(2, duration * 2 // 3), c)
+            log(f"  {label} {name}: p50 {row[name]['c1'].get('p50_ms')} ms (1 conn), "
+                f"{(row[name].get('c32') or {}).get('rps')} req/s (32 conn)"
+                + (f", facets timed out: {row[name]['c1']['facets_timed_out']}"
+                   if row[name]['c1'].get('facets_timed_out') else ""))
     return row
 
 
