@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from scripts.loopback import HOST, wait_until_serving
+from scripts.portal import write_metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -54,7 +55,7 @@ class Server:
 
 def serve_args(database, settings=None, inspect=None):
     """Arguments of `datasette serve` for the catalog; settings None means Datasette's defaults."""
-    args = [str(database), "--metadata", str(ROOT / "metadata.yml"), "--plugins-dir", str(ROOT / "plugins"),
+    args = [str(database), "--metadata", str(write_metadata()), "--plugins-dir", str(ROOT / "plugins"),
             "--template-dir", str(ROOT / "templates"), "--static", f"static:{ROOT / 'static'}", "--cors"]
     if settings is not None:
         args = ["--immutable"] + args

@@ -26,7 +26,8 @@ async def visible_counts(datasette):
 async def dcat_view(datasette, request):
     db = datasette.get_database(DATABASE)
     modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
-    doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified)
+    provinces = dict((await db.execute("select code, name from provinces order by code")).rows)
+    doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified, provinces)
     return Response(json.dumps(doc, ensure_ascii=False), content_type="application/ld+json; charset=utf-8")
 
 

@@ -18,7 +18,8 @@ from datasette.utils.asgi import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
-from scripts.search_index import SEARCHABLE, bm25_weights  # noqa: E402
+from scripts.search_index import bm25_weights  # noqa: E402
+from scripts.spec import searchable  # noqa: E402
 PER_TABLE = 20
 CANDIDATES = 200
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -44,7 +45,7 @@ def exact_hits(text: str, terms) -> int:
 
 
 async def search_table(db, table, match, terms, limit=PER_TABLE):
-    columns = SEARCHABLE[table]
+    columns = searchable()[table]
     pks = await db.primary_keys(table)
     weights = ", ".join(str(w) for w in bm25_weights(table))
     selected = ", ".join(f"t.[{c}]" for c in dict.fromkeys(columns + pks))
@@ -71,7 +72,7 @@ async def search_all(datasette, q):
     if not match:
         return match, results
     db = datasette.get_database(DATABASE)
-    for table in SEARCHABLE:
+    for table in searchable():
         count, rows = await search_table(db, table, match, terms)
         if count:
             for r in rows:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from scripts.curated import load_curated
+from scripts import curated, reference, spec
+from scripts.curated import load_curated, load_generic
 from scripts.errors import BuildError
 from scripts.indexes import create_indexes
 from scripts.reference import load_documents, load_reference
-from scripts.schema import CURATED_SCHEMA, SCHEMA, create_tables
+from scripts.schema import create_tables
 from scripts.search_index import build_search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,12 +29,12 @@ DEFAULT_OUT = ROOT / "build" / "catalog.db"
 def build_into(path: Path):
     db = sqlite_utils.Database(path)
     db.conn.execute("pragma foreign_keys = on")
-    create_tables(db, SCHEMA)
-    create_tables(db, CURATED_SCHEMA)
+    create_tables(db)
     with db.conn:
         load_reference(db)
         load_documents(db)
-        load_curated(db)
+        provenance = load_curated(db)
+        load_generic(db, provenance, exclude=set(reference.LOADS) | set(curated.LOADS))
     problems = list(db.conn.execute("pragma foreign_key_check"))
     if problems:
         table, rowid, parent, _ = problems[0]
@@ -73,7 +74,7 @@ def main(argv=None):
         print(f"{args.out} was left as it was.", file=sys.stderr)
         return 1
     db = sqlite_utils.Database(out)
-    counts = ", ".join(f"{t} {db[t].count}" for t in list(SCHEMA) + list(CURATED_SCHEMA))
+    counts = ", ".join(f"{t} {db[t].count}" for t in spec.tables())
     print(f"built {out} in {time.perf_counter() - started:.1f}s: {counts}")
     return 0
 

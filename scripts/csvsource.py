@@ -1,4 +1,6 @@
-"""Reading the project's CSV sources strictly: every problem is a BuildError naming file, line and field."""
+"""Reading the project's CSV sources strictly: every problem is a BuildError naming file, line and field.
+A table's CSV header and each value's type, required-ness and allowed values come from its spec
+(scripts/spec.py)."""
 import csv
 import io
 import re
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from scripts import spec
 from scripts.errors import BuildError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +84,24 @@ class Row:
             raise self.error(field, f"{value!r} is not one of {sorted(options)}")
         return value
 
+    def typed(self, table: "spec.Table", column: str):
+        """The value of a table column as its spec says: type, required, categories, minimum/maximum. The CSV
+        column is the field's `csv` name where it has one."""
+        field = table.by_name[column]
+        name = field.get("csv", column)
+        required = table.required(column)
+        constraints = field.get("constraints") or {}
+        if field.get("categories"):
+            return self.choice(name, table.categories(column), required)
+        kind = field["type"]
+        if kind == "integer":
+            return self.integer(name, required, constraints.get("minimum"), constraints.get("maximum"))
+        if kind == "number":
+            return self.number(name, required, constraints.get("minimum"))
+        if kind == "date":
+            return self.iso_date(name, required)
+        return self.text(name, required)
+
 
 def read_csv(path: Path, columns: list[str]) -> list[Row]:
     """Rows of a UTF-8 CSV whose header must be exactly `columns`."""
@@ -108,6 +129,14 @@ def read_csv(path: Path, columns: list[str]) -> list[Row]:
         if len(values) != len(columns):
             raise BuildError(path, line, None, f"has {len(values)} fields, the header has {len(columns)}")
         rows.append(Row(path, line, dict(zip(columns, values))))
+    return rows
+
+
+def read_table(table: "spec.Table", root=None) -> list[Row]:
+    """All rows of a table's CSV source: its one file, or the files of its folder (one per document)."""
+    rows = []
+    for path in table.csv_paths(root):
+        rows.extend(read_csv(path, table.csv_header()))
     return rows
 
 

@@ -2,45 +2,27 @@
 values, resolve agency names to `agencies`, and link each row to the passage its excerpt comes from."""
 import bisect
 
-from scripts.csvsource import ROOT, Row, read_csv, unique
+from scripts import spec
+from scripts.csvsource import Row, read_table, unique
 from scripts.fidelity import check_row
 from scripts.textfold import collapse_ws
 
-CURATED = ROOT / "sources" / "curated"
-
-COLUMNS = {
-    "agencies": ["id", "name", "short_name", "province_code", "kind"],
-    "agency_mentions": ["agency", "short_name", "kind", "province_code", "printed", "document_id"],
-    "capital_projects": ["id", "document_id", "section", "section_title", "item_no", "name", "owner", "owner_printed",
-                         "funding_source", "start_year", "end_year", "period_printed", "status_note",
-                         "total_million_vnd", "locator", "excerpt", "notes"],
-    "project_money": ["project_id", "measure", "amount_million_vnd", "year", "document_id", "locator", "excerpt", "notes"],
-    "project_components": ["id", "project_id", "ordinal", "name", "objective", "scale", "document_id", "locator",
-                           "excerpt"],
-    "decisions": ["id", "document_id", "footnote_no", "kind", "symbol", "issued_on", "issuer", "subject", "locator",
-                  "excerpt"],
-    "project_decisions": ["project_id", "decision_id"],
-    "project_wards": ["project_id", "ordinal", "name_printed", "name", "unit_type", "ward_code", "resolved_via",
-                      "predecessor", "unresolved_reason", "document_id", "locator", "excerpt"],
-    "plan_tasks": ["id", "document_id", "province_code", "group_path", "item_no", "task", "timing_printed",
-                   "timing_kind", "due_date", "due_year", "status_printed", "locator", "excerpt", "notes"],
-    "task_agencies": ["task_id", "role", "agency", "body", "printed", "ordinal", "basis"],
-    "indicators": ["id", "document_id", "province_code", "pillar", "indicator", "kind", "value", "value_low",
-                   "value_high", "comparator", "unit", "rank_of", "ref_year", "population", "target_id", "locator",
-                   "excerpt", "notes"],
-    "curation_gaps": ["document_id", "locator", "excerpt", "reason"],
-}
-AGENCY_KINDS = {"sở", "công an", "văn phòng", "thanh tra", "báo chí", "chính quyền", "đảng", "đoàn thể",
-                "doanh nghiệp", "trung ương", "nhóm", "đơn vị sự nghiệp", "mặt trận", "quốc hội", "tư pháp"}
+CURATED = spec.sources_root() / "curated"
 YEARS = dict(minimum=1990, maximum=2100)
+AGENCY_MENTIONS = "agency_aliases"  # the table sources/curated/agency_mentions/ feeds
+# The tables this module loads with code of their own; any other spec with a CSV is loaded by load_generic().
+LOADS = ("agencies", "agency_aliases", "capital_projects", "project_money", "project_components", "decisions",
+         "project_decisions", "project_wards", "plan_tasks", "task_agencies", "indicators", "curation_gaps")
 
 
 def rows_of(table) -> list[Row]:
-    """All rows of a curated table: one CSV per document under sources/curated/<table>/."""
-    rows = []
-    for path in sorted((CURATED / table).glob("*.csv")):
-        rows.extend(read_csv(path, COLUMNS[table]))
-    return rows
+    """All rows of a curated table: one CSV per document under sources/curated/<table>/ (its spec's csv.path)."""
+    return read_table(spec.table(table))
+
+
+def choice(row: Row, table, column):
+    """The value of an enumerated column, checked against its spec's categories."""
+    return row.typed(spec.table(table), column)
 
 
 class Provenance:
@@ -81,7 +63,7 @@ class Agencies:
     """Resolves printed or canonical agency names to agency ids, within the document's province first."""
 
     def __init__(self, db, provenance: Provenance):
-        agencies = read_csv(CURATED / "agencies.csv", COLUMNS["agencies"])
+        agencies = rows_of("agencies")
         unique(agencies, "id")
         self.by_name, self.by_alias = {}, {}  # aliases fill in once every mention has resolved by name
         for a in agencies:
@@ -89,8 +71,8 @@ class Agencies:
             if key in self.by_name:
                 raise a.error("name", f"{key[1]!r} is listed twice for province {key[0]!r}")
             self.by_name[key] = a["id"]
-            a.choice("kind", AGENCY_KINDS)
-        mentions = rows_of("agency_mentions")
+            choice(a, "agencies", "kind")
+        mentions = rows_of(AGENCY_MENTIONS)
         aliases = {}
         for m in mentions:
             agency_id = self.resolve(m, "agency", m["province_code"])
@@ -154,7 +136,7 @@ def load_curated(db):
     decisions = rows_of("decisions")
     unique(decisions, "id")
     db["decisions"].insert_all(
-        {"id": r["id"], "footnote_no": r.integer("footnote_no"), "kind": r.choice("kind", {"Quyết định", "Công văn"}),
+        {"id": r["id"], "footnote_no": r.integer("footnote_no"), "kind": choice(r, "decisions", "kind"),
          "symbol": r.text("symbol", True), "issued_on": r.iso_date("issued_on"), "issuer": r.text("issuer"),
          "subject": r.text("subject"), **prov.provenance("decisions", r)}
         for r in decisions
@@ -178,9 +160,9 @@ def load_curated(db):
         if r["task_id"] not in task_ids:
             raise r.error("task_id", f"{r['task_id']!r} is not a plan task")
     db["task_agencies"].insert_all(
-        {"task_id": r["task_id"], "role": r.choice("role", {"lead", "coordinating"}),
+        {"task_id": r["task_id"], "role": choice(r, "task_agencies", "role"),
          "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
-         "body": r.choice("body", {"agency", "party committee"}), "printed": r.text("printed"),
+         "body": choice(r, "task_agencies", "body"), "printed": r.text("printed"),
          "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)}
         for r in task_agencies
     )
@@ -200,6 +182,27 @@ def load_curated(db):
         {"id": f"{r['document_id']}#{n}", "reason": r.text("reason", True), **prov.provenance("curation_gaps", r)}
         for r, n in numbered(gaps, "document_id")
     )
+    return prov
+
+
+def load_generic(db, prov: Provenance, exclude):
+    """Tables that a spec and a CSV alone add (no code of their own): every CSV column read as its spec says
+    (type, required, categories, minimum/maximum), ids checked unique, and, where the table carries the
+    provenance columns, the excerpt checked against its document and linked to its passage. Foreign keys are
+    checked by SQLite after loading, like every other table's."""
+    for table in spec.tables().values():
+        if table.csv is None or table.name in exclude:
+            continue
+        rows = read_table(table)
+        if len(table.primary_key) == 1 and table.primary_key[0] in table.by_name:
+            key = table.by_name[table.primary_key[0]]
+            if not key.get("derived"):
+                unique(rows, key.get("csv", key["name"]))
+        db[table.name].insert_all(
+            {**{f["name"]: r.typed(table, f["name"]) for f in table.csv_fields()},
+             **(prov.provenance(table.name, r) if table.has_provenance else {})}
+            for r in rows
+        )
 
 
 def numbered(rows, field):
@@ -215,11 +218,11 @@ def project_record(r, prov, agencies):
     if start and end and end < start:
         raise r.error("end_year", f"{end} is before start_year {start}")
     return {
-        "id": r["id"], "section": r.choice("section", {"A.I", "A.II", "B", "PL", "BC"}),
+        "id": r["id"], "section": choice(r, "capital_projects", "section"),
         "section_title": r.text("section_title"), "item_no": r.text("item_no", True), "name": r.text("name", True),
         "owner_id": agencies.resolve(r, "owner", prov.province(r)) if r["owner"] else None,
         "owner_printed": r.text("owner_printed"),
-        "funding_source": r.choice("funding_source", {"vốn đầu tư công", "vốn sự nghiệp"}, required=False),
+        "funding_source": choice(r, "capital_projects", "funding_source"),
         "start_year": start, "end_year": end, "period_printed": r.text("period_printed"),
         "status_note": r.text("status_note"), "total_million_vnd": r.number("total_million_vnd", minimum=0),
         **prov.provenance("capital_projects", r), "notes": r.text("notes"),
@@ -235,13 +238,10 @@ def project_ward_record(r, prov, wards, project_of):
     return {
         "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name_printed": r.text("name_printed", True),
         "name": r.text("name"), "unit_type": r.text("unit_type"), "ward_code": code,
-        "resolved_via": r.choice("resolved_via", {"same name", "predecessor"}, required=False),
+        "resolved_via": choice(r, "project_wards", "resolved_via"),
         "predecessor": r.text("predecessor"), "unresolved_reason": r.text("unresolved_reason"),
         **prov.provenance("project_wards", r),
     }
-
-
-TIMING_KINDS = {"deadline", "year", "recurring", "conditional", "period", "none"}
 
 
 def task_record(r, prov):
@@ -251,7 +251,7 @@ def task_record(r, prov):
     return {
         "id": r["id"], "province_code": province, "group_path": r.text("group_path"), "item_no": r.text("item_no", True),
         "task": r.text("task", True), "timing_printed": r.text("timing_printed"),
-        "timing_kind": r.choice("timing_kind", TIMING_KINDS), "due_date": r.iso_date("due_date"),
+        "timing_kind": choice(r, "plan_tasks", "timing_kind"), "due_date": r.iso_date("due_date"),
         "due_year": r.integer("due_year", **YEARS), "status_printed": r.text("status_printed"),
         **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
     }
@@ -266,9 +266,9 @@ def indicator_record(r, prov, by_id):
         raise r.error("target_id", f"{target!r} is not an indicator id")
     return {
         "id": r["id"], "province_code": r.text("province_code", True), "pillar": r.text("pillar"),
-        "indicator": r.text("indicator", True), "kind": r.choice("kind", {"target", "achieved"}),
+        "indicator": r.text("indicator", True), "kind": choice(r, "indicators", "kind"),
         "value": value, "value_low": low, "value_high": high,
-        "comparator": r.choice("comparator", {"≥", "≤", "=", ">", "<", "range"}, required=False),
+        "comparator": choice(r, "indicators", "comparator"),
         "unit": r.text("unit", True), "rank_of": r.integer("rank_of"), "ref_year": r.integer("ref_year", **YEARS),
         "population": r.text("population"), "target_id": target, **prov.provenance("indicators", r),
         "notes": r.text("notes"),

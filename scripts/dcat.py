@@ -1,4 +1,5 @@
-"""The machine-readable catalog (DCAT-AP 3.0 as JSON-LD), generated from metadata.yml and the row counts.
+"""The machine-readable catalog (DCAT-AP 3.0 as JSON-LD), generated from the metadata (metadata.yml with the
+tables' sections from their specs, sources/tables/), the row counts and the catalog's provinces.
 
 Each visible table is a dcat:Dataset with title and description in Vietnamese and English, publisher,
 licence, temporal and spatial coverage, keywords and three distributions (JSON, CSV, the SQLite file).
@@ -20,7 +21,6 @@ PUBLISHER = {"@type": ["foaf:Agent", "foaf:Organization"],
                            {"@value": "Digital-transformation open-data team", "@language": "en"}],
              "dct:type": {"@id": "http://purl.org/adms/publishertype/NonProfitOrganisation", "@type": "skos:Concept",
                           "skos:prefLabel": {"@value": "Non-Profit Organisation", "@language": "en"}}}
-PROVINCES = {"82": "Tỉnh Đồng Tháp", "91": "Tỉnh An Giang"}
 TEMPORAL = {"@type": "dct:PeriodOfTime",
             "dcat:startDate": {"@value": "2025-01-01", "@type": "xsd:date"},
             "dcat:endDate": {"@value": "2030-12-31", "@type": "xsd:date"}}
@@ -61,13 +61,14 @@ def distribution(base, table, extension, title):
     }
 
 
-def build_catalog(metadata, counts, base, modified):
-    """JSON-LD of the whole catalog. `counts` maps visible table → rows; `modified` is the build date."""
+def build_catalog(metadata, counts, base, modified, provinces):
+    """JSON-LD of the whole catalog. `counts` maps visible table → rows; `modified` is the build date;
+    `provinces` maps the code of each province the catalog covers to its name (the database's provinces)."""
     tables = metadata["databases"][DATABASE]["tables"]
     publisher = {"@id": f"{base}/#publisher"}
     # The provinces' own rows in the portal stand for the spatial coverage.
     spatial = [{"@id": f"{base}/{DATABASE}/provinces/{code}", "@type": "dct:Location", "rdfs:label": name}
-               for code, name in PROVINCES.items()]
+               for code, name in provinces.items()]
     datasets = []
     for name, meta in tables.items():
         if name not in counts:

@@ -6,7 +6,8 @@ Adds every (province, canonical name) met in agency_mentions that agencies.csv l
 import csv
 import re
 
-from scripts.curated import COLUMNS, CURATED, rows_of
+from scripts import spec
+from scripts.curated import AGENCY_MENTIONS, rows_of
 from scripts.textfold import fold
 
 
@@ -15,12 +16,13 @@ def agency_id(province, name):
 
 
 def main():
-    path = CURATED / "agencies.csv"
+    agencies = spec.table("agencies")
+    [path] = agencies.csv_paths()
     with path.open(encoding="utf-8", newline="") as f:
         existing = list(csv.DictReader(f))
     known = {(a["province_code"], a["name"]) for a in existing}
     added = []
-    for m in rows_of("agency_mentions"):
+    for m in rows_of(AGENCY_MENTIONS):
         key = (m["province_code"], m["agency"])
         if key not in known:
             known.add(key)
@@ -28,7 +30,7 @@ def main():
                           "province_code": m["province_code"], "kind": m["kind"]})
     rows = sorted(existing + added, key=lambda a: (a["province_code"], a["id"]))
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS["agencies"], lineterminator="\n")
+        writer = csv.DictWriter(f, agencies.csv_header(), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"{len(added)} agencies added, {len(rows)} in all")

@@ -11,22 +11,12 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from scripts import spec
 from scripts.textfold import collapse_ws, ocr_fold
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = ROOT / "sources" / "documents"
+SOURCES = spec.sources_root()
+DOCUMENTS = SOURCES / "documents"
 
-# The restored column checked against the excerpt, per curated table.
-RESTORED_COLUMN = {
-    "capital_projects": "name",
-    "project_components": "name",
-    "project_money": None,
-    "decisions": "subject",
-    "project_wards": "name",
-    "plan_tasks": "task",
-    "indicators": "indicator",
-    "curation_gaps": None,
-}
 # partial_ratio of the OCR-folded texts. Measured with --calibrate on the 404 reviewed rows (2026-11-22):
 # each restoration against its own excerpt scores 80-100 (5th percentile 86, median 95); against a random
 # other excerpt of the same table, median 50, 95th percentile 58, 99th 71 (2 of 404 reach 80: short names
@@ -51,6 +41,12 @@ def restoration_score(restored: str, excerpt: str) -> float:
     return fuzz.partial_ratio(ocr_fold(restored), ocr_fold(excerpt))
 
 
+def restored_column(table):
+    """The restored column checked against the excerpt (a table spec's `restored`), or None."""
+    tables = spec.tables()
+    return tables[table].spec.get("restored") if table in tables else None
+
+
 def check_row(table: str, row: dict) -> list[str]:
     """Problems with one row, each as 'field: message'."""
     if "excerpt" not in row:  # link tables (project_decisions, agency_mentions) carry no provenance
@@ -61,7 +57,7 @@ def check_row(table: str, row: dict) -> list[str]:
         problems.append("excerpt: empty")
     elif not excerpt_found(row["document_id"], excerpt):
         problems.append(f"excerpt: not found verbatim in document {row['document_id']}")
-    column = RESTORED_COLUMN.get(table)
+    column = restored_column(table)
     if column and excerpt.strip() and (row.get(column) or "").strip():
         score = restoration_score(row[column], excerpt)
         if score < MIN_SCORE:
@@ -75,10 +71,11 @@ def calibrate(seed=1):
     import statistics
 
     rows = []
-    for table, column in RESTORED_COLUMN.items():
-        for path in sorted((ROOT / "sources" / "curated" / table).glob("*.csv")) if column else []:
+    for table in spec.tables().values():
+        column = table.spec.get("restored")
+        for path in table.csv_paths() if column else []:
             with path.open(encoding="utf-8", newline="") as f:
-                rows += [(table, r[column], r["excerpt"]) for r in csv.DictReader(f) if r[column] and r["excerpt"]]
+                rows += [(table.name, r[column], r["excerpt"]) for r in csv.DictReader(f) if r[column] and r["excerpt"]]
     rng = random.Random(seed)
     right = sorted(restoration_score(name, excerpt) for _, name, excerpt in rows)
     wrong = sorted(restoration_score(name, rng.choice([o for o in rows if o[0] == t and o[2] != excerpt])[2])

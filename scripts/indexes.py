@@ -5,8 +5,8 @@ Datasette counts a facet with
     group by col order by count desc, value limit N
 With an index whose first column is `col`, SQLite answers the unfiltered count from the index alone (a
 covering index scan, no table rows read, no temporary b-tree for the grouping); without one it reads every row
-and sorts. Facet columns come from metadata.yml (`facets:` of each table), so a facet added there gets its
-index on the next build. Foreign-key columns are already indexed by the build (index_foreign_keys), primary
+and sorts. Facet and sort columns come from the table specs (`portal.facets`, `portal.sort` of
+sources/tables/<table>.yml), so a facet added there gets its index on the next build. Foreign-key columns are already indexed by the build (index_foreign_keys), primary
 keys by SQLite. For the facets people combine with a filter on the province (the national catalog's usual
 first click), a (province_code, col) index covers the filtered count too.
 
@@ -14,20 +14,19 @@ Called from scripts/build.py, after db.index_foreign_keys() and before `analyze`
     from scripts.indexes import create_indexes
     create_indexes(db)
 """
-from scripts.portal import DATABASE, catalog_metadata
+from scripts import spec
 
 # Filter column that is combined with facets on most tables (a province first, then facet within it).
 FILTER_FIRST = "province_code"
 
 
-def facet_columns(metadata=None):
-    """{table: [facet columns]} from metadata.yml (plain column names; dict-style facets are skipped)."""
-    tables = catalog_metadata(metadata).get("tables") or {}
+def facet_columns(root=None):
+    """{table: [facet and sort columns]} from the table specs (plain column names; array facets are skipped)."""
     out = {}
-    for table, meta in tables.items():
-        columns = [f for f in (meta or {}).get("facets") or [] if isinstance(f, str)]
-        sort = [(meta or {}).get(k) for k in ("sort", "sort_desc")]
-        out[table] = list(dict.fromkeys(columns + [s for s in sort if isinstance(s, str)]))
+    for table in spec.tables(root).values():
+        columns = [f for f in table.portal.get("facets") or [] if isinstance(f, str)]
+        sort = [table.portal.get(k) for k in ("sort", "sort_desc")]
+        out[table.name] = list(dict.fromkeys(columns + [s for s in sort if isinstance(s, str)]))
     return out
 
 
@@ -36,10 +35,10 @@ def leading_columns(db, table):
     return [tuple(c for c in index.columns) for index in db[table].indexes]
 
 
-def planned_indexes(db, metadata=None):
+def planned_indexes(db, root=None):
     """[(table, columns)] that create_indexes would add to this database."""
     plans = []
-    for table, columns in facet_columns(metadata).items():
+    for table, columns in facet_columns(root).items():
         if not db[table].exists():
             continue
         existing = leading_columns(db, table)
@@ -65,10 +64,10 @@ def index_name(table, columns):
     return f"idx_{table}_{'_'.join(columns)}"
 
 
-def create_indexes(db, metadata=None):
+def create_indexes(db, root=None):
     """Create the facet indexes; returns what was created as [(index name, table, columns)]."""
     created = []
-    for table, columns in planned_indexes(db, metadata):
+    for table, columns in planned_indexes(db, root):
         name = index_name(table, columns)
         cols = ", ".join(f"[{c}]" for c in columns)
         db.execute(f"create index if not exists [{name}] on [{table}] ({cols})")
@@ -81,6 +80,6 @@ if __name__ == "__main__":
 
     import sqlite_utils
 
-    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else DATABASE)
+    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else spec.ROOT / "build" / "catalog.db")
     for table, columns in planned_indexes(db):
         print(table, columns)

@@ -1,6 +1,9 @@
-"""OpenAPI 3.1 description of the portal's JSON API, generated from metadata.yml and the database schema:
-one path per table, per row, per canned query, plus the ranked search. Served at /-/openapi.json."""
+"""OpenAPI 3.1 description of the portal's JSON API, generated from the metadata (metadata.yml and the table
+specs of sources/tables/) and the database schema: one path per table, per row, per canned query, plus the
+ranked search. A row's properties carry each column's label and description from its spec. Served at
+/-/openapi.json."""
 
+from scripts import spec
 from scripts.portal import DATABASE_NAME as DATABASE
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
@@ -28,8 +31,18 @@ TABLE_PARAMS = [
 ]
 
 
-def row_schema(columns):
-    return {"type": "object", "properties": {c: SQL_TYPES.get(t.upper(), {}) for c, t in columns}}
+def row_schema(columns, descriptions=None, labels=None):
+    """A row object: each column's JSON type, with its English label and its description where known."""
+    descriptions, labels = descriptions or {}, labels or {}
+    properties = {}
+    for c, t in columns:
+        prop = dict(SQL_TYPES.get(t.upper(), {}))
+        if labels.get(c):
+            prop["title"] = labels[c]
+        if descriptions.get(c):
+            prop["description"] = descriptions[c]
+        properties[c] = prop
+    return {"type": "object", "properties": properties}
 
 
 def build_openapi(metadata, schema, base):
@@ -40,7 +53,8 @@ def build_openapi(metadata, schema, base):
         "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"}}}}
     for table, (columns, pks, searchable) in schema.items():
         meta = tables_meta.get(table, {})
-        schemas[table] = row_schema(columns)
+        labels = {c: spec.column_label(table, c, "en") for c, _ in columns} if table in spec.tables() else {}
+        schemas[table] = row_schema(columns, meta.get("columns"), labels)
         ref = {"$ref": f"#/components/schemas/{table}"}
         params = list(TABLE_PARAMS)
         if searchable:

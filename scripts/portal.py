@@ -27,7 +27,19 @@ SETTINGS = json.loads((ROOT / "settings.json").read_text())
 
 
 def metadata():
-    return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    """Datasette's metadata: metadata.yml (the portal-level keys and the canned queries) with each table's section
+    (title, description, columns, facets, sort, label column, search) derived from its spec in sources/tables/."""
+    from scripts.spec import merged_metadata
+
+    return merged_metadata(yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")), DATABASE_NAME)
+
+
+def write_metadata(path=ROOT / "build" / "metadata.json"):
+    """metadata() as a file, for `datasette serve --metadata` (written each time the portal starts)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metadata(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
 
 
 def catalog_metadata(meta=None):
@@ -37,7 +49,7 @@ def catalog_metadata(meta=None):
 
 
 def serve_args(database=DATABASE, host="127.0.0.1", port=8001):
-    args = ["serve", "--immutable", str(database), "--metadata", str(ROOT / "metadata.yml"),
+    args = ["serve", "--immutable", str(database), "--metadata", str(write_metadata()),
             "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
             "--static", f"static:{ROOT / 'static'}", "--cors", "--host", host, "--port", str(port)]
     if INSPECT.exists() and Path(database) == DATABASE:

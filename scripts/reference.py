@@ -2,13 +2,18 @@
 import hashlib
 from pathlib import Path
 
-from scripts.csvsource import ROOT, read_csv, unique
+from scripts import spec
+from scripts.csvsource import read_table, unique
+from scripts.errors import shown
 from scripts.passages import split_passages
 
-SOURCES = ROOT / "sources"
+SOURCES = spec.sources_root()
 DOCUMENTS_DIR = SOURCES / "documents"
 REFERENCE = SOURCES / "reference"
 DEFAULT_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
+# The tables this module loads with code of their own (scripts/curated.py loads the curated ones).
+LOADS = ("provinces", "province_predecessors", "wards", "ward_predecessors", "documents", "document_files",
+         "document_passages")
 
 
 def catalog_provinces(sources=SOURCES):
@@ -25,16 +30,22 @@ CATALOG_PROVINCES = catalog_provinces()
 WARD_CODE_DIGITS = 5
 
 
+def province_names(sources=SOURCES):
+    """{code: official name} of the catalog's provinces, from the reference list (e.g. 82: Tỉnh Đồng Tháp)."""
+    codes = catalog_provinces(sources)
+    rows = read_table(spec.table("provinces", sources), sources)
+    names = {p["code"]: p["name"] for p in rows if p["code"] in codes}
+    return {code: names[code] for code in codes if code in names}
+
+
 def load_documents(db):
-    documents = read_csv(SOURCES / "documents.csv",
-                         ["id", "symbol", "type", "issuer", "province_code", "issued_on", "title", "signer", "notes"])
-    files = read_csv(SOURCES / "document_files.csv",
-                     ["file", "document_id", "text_quality", "is_primary", "received_as", "sha256"])
+    documents = read_table(spec.table("documents"))
+    files = read_table(spec.table("document_files"))
     by_id = unique(documents, "id")
     unique(files, "file")
     db["documents"].insert_all(
         {
-            "id": d["id"], "symbol": d.text("symbol", True), "type": d.choice("type", {"Công văn", "Kế hoạch", "Báo cáo"}),
+            "id": d["id"], "symbol": d.text("symbol", True), "type": d.typed(spec.table("documents"), "type"),
             "issuer": d.text("issuer", True), "province_code": d.choice("province_code", set(CATALOG_PROVINCES)),
             "issued_on": d.iso_date("issued_on", True), "title": d.text("title", True), "signer": d.text("signer"),
             "notes": d.text("notes"),
@@ -50,12 +61,12 @@ def load_documents(db):
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest != f["sha256"]:
-            raise f.error("sha256", f"{path.relative_to(ROOT)} has sha256 {digest}, not the recorded {f['sha256']}: "
+            raise f.error("sha256", f"{shown(path)} has sha256 {digest}, not the recorded {f['sha256']}: "
                                     "the document changed since it was received")
         text = data.decode("utf-8")
         db["document_files"].insert({
             "file": f["file"], "document_id": f["document_id"],
-            "text_quality": f.choice("text_quality", {"clean", "OCR"}), "is_primary": f.integer("is_primary", True, 0, 1),
+            "text_quality": f.typed(spec.table("document_files"), "text_quality"), "is_primary": f.integer("is_primary", True, 0, 1),
             "received_as": f["received_as"], "sha256": digest, "bytes": len(data), "lines": text.count("\n") + 1,
         })
         stem = Path(f["file"]).name.removesuffix(".txt")
@@ -70,11 +81,8 @@ def load_documents(db):
 
 
 def load_reference(db):
-    provinces = {p["code"]: p for p in read_csv(REFERENCE / "provinces.csv",
-                                               ["code", "name", "short_name", "latitude", "longitude", "min_latitude",
-                                                "min_longitude", "max_latitude", "max_longitude"])}
-    former = [f for f in read_csv(REFERENCE / "province_predecessors.csv", ["former_code", "former_name", "province_code"])
-              if f["province_code"] in CATALOG_PROVINCES]
+    provinces = {p["code"]: p for p in read_table(spec.table("provinces"))}
+    former = [f for f in read_table(spec.table("province_predecessors")) if f["province_code"] in CATALOG_PROVINCES]
     db["provinces"].insert_all(
         {
             "code": code, "name": p.text("name", True), "short_name": p.text("short_name", True),
@@ -88,15 +96,11 @@ def load_reference(db):
         {"former_code": f["former_code"], "former_name": f["former_name"], "province_code": f["province_code"]}
         for f in former
     )
-    wards = [w for w in read_csv(REFERENCE / "wards.csv",
-                                 ["code", "name", "short_name", "type", "province_code", "latitude", "longitude", "area_km2"])
-             if w["province_code"] in CATALOG_PROVINCES]
+    wards = [w for w in read_table(spec.table("wards")) if w["province_code"] in CATALOG_PROVINCES]
     unique(wards, "code")
     db["wards"].insert_all(ward_record(w) for w in wards)
     codes = {w["code"] for w in wards}
-    predecessors = read_csv(REFERENCE / "ward_predecessors.csv",
-                            ["ward_code", "former_code", "former_name", "former_type", "former_district_code",
-                             "former_district", "former_province_code", "former_province", "extent"])
+    predecessors = read_table(spec.table("ward_predecessors"))
     for p in predecessors:
         if p["ward_code"] not in codes:
             raise p.error("ward_code", f"{p['ward_code']!r} is not a ward of the official list (sources/reference/wards.csv)")
@@ -105,7 +109,7 @@ def load_reference(db):
             "ward_code": p["ward_code"], "former_code": p["former_code"], "former_name": p.text("former_name", True),
             "former_type": p["former_type"].lower(), "former_district_code": p["former_district_code"],
             "former_district": p["former_district"], "former_province_code": p["former_province_code"],
-            "former_province": p["former_province"], "extent": p.choice("extent", {"whole", "part"}),
+            "former_province": p["former_province"], "extent": p.typed(spec.table("ward_predecessors"), "extent"),
         }
         for p in predecessors
     )
@@ -117,7 +121,7 @@ def ward_record(w):
         raise w.error("code", f"{code!r} is not a {WARD_CODE_DIGITS}-digit ward code (keep the leading zeros)")
     return {
         "code": code, "name": w.text("name", True), "short_name": w.text("short_name", True),
-        "type": w.choice("type", {"xã", "phường", "đặc khu"}), "province_code": w["province_code"],
+        "type": w.typed(spec.table("wards"), "type"), "province_code": w["province_code"],
         "latitude": w.number("latitude", True), "longitude": w.number("longitude", True),
         "area_km2": w.number("area_km2", minimum=0),
     }

@@ -8,24 +8,14 @@ T's rowid, with three groups of columns:
   - `folded_d`: the words of `folded` that start with d written with đ, because unicode61 strips tone marks
     but keeps đ as a letter of its own: "Đồng Tháp" searches as "đong thap" and must find "Dong Thap" too.
 A query therefore matches whether it is typed with or without diacritics, in any case, NFC or NFD.
+
+Which tables are searchable, and which of their columns, is each table spec's `portal.search` (scripts/spec.py).
 """
 import re
 
+from scripts.spec import searchable
 from scripts.textfold import ocr_fold
 
-# table: text columns to index, in order of weight (the first is the row's title)
-SEARCHABLE = {
-    "document_passages": ["text", "heading_path"],
-    "documents": ["title", "symbol", "issuer"],
-    "wards": ["name", "short_name"],
-    "ward_predecessors": ["former_name", "former_district", "former_province"],
-    "agencies": ["name", "short_name", "aliases"],
-    "capital_projects": ["name", "status_note", "owner_printed", "excerpt"],
-    "project_components": ["name", "objective", "scale"],
-    "decisions": ["symbol", "subject", "issuer"],
-    "plan_tasks": ["task", "group_path", "timing_printed", "excerpt"],
-    "indicators": ["indicator", "pillar", "population", "excerpt"],
-}
 ORIGINAL_WEIGHT, FOLDED_WEIGHT = 10.0, 1.0
 _D_WORD = re.compile(r"\bd(?=\w)")
 
@@ -37,7 +27,7 @@ def folded_columns(texts):
 
 
 def build_search(db):
-    for table, columns in SEARCHABLE.items():
+    for table, columns in searchable().items():
         fts = f"{table}_fts"
         cols = ", ".join(f"[{c}]" for c in columns + ["folded", "folded_d"])
         db.execute(f"create virtual table [{fts}] using fts5({cols}, tokenize='unicode61 remove_diacritics 2')")
@@ -52,4 +42,4 @@ def build_search(db):
 
 def bm25_weights(table):
     """Weights for bm25(): original columns above the folded ones, so the exact spelling ranks first."""
-    return [ORIGINAL_WEIGHT] * len(SEARCHABLE[table]) + [FOLDED_WEIGHT, FOLDED_WEIGHT]
+    return [ORIGINAL_WEIGHT] * len(searchable()[table]) + [FOLDED_WEIGHT, FOLDED_WEIGHT]

@@ -19,15 +19,22 @@ from pathlib import Path
 
 import vietnamadminunits
 
+from scripts import spec
+from scripts.reference import DEFAULT_PROVINCES
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "sources" / "reference"
 PACKAGE_DATA = Path(vietnamadminunits.__file__).parent / "data"
-# The provinces this catalog publishes (2025 codes); wards of every province are kept for scale tests.
-CATALOG_PROVINCES = {"82", "91"}
+# The provinces this catalog publishes (2025 codes): ward predecessors are kept for these; wards of every
+# province are kept for scale tests.
+CATALOG_PROVINCES = set(DEFAULT_PROVINCES)
 WARD_TYPES = {"Xã": "xã", "Phường": "phường", "Đặc khu": "đặc khu"}
 
 
-def write_csv(name, header, rows):
+def write_csv(table, rows):
+    """The reference CSV of a table, with the header its spec gives."""
+    header = spec.table(table).csv_header()
+    name = spec.table(table).csv["path"].removeprefix("reference/")
     with (OUT / name).open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
@@ -87,16 +94,10 @@ def main():
         (new_code, *legacy[old_key], extent) for new_code, old_key, extent in links if new_code in catalog_wards
     )
 
-    write_csv("provinces.csv",
-              ["code", "name", "short_name", "latitude", "longitude", "min_latitude", "min_longitude",
-               "max_latitude", "max_longitude"],
-              sorted((*p, *boxes[p[0]]) for p in provinces.values()))
-    write_csv("province_predecessors.csv", ["former_code", "former_name", "province_code"], sorted(former))
-    write_csv("wards.csv", ["code", "name", "short_name", "type", "province_code", "latitude", "longitude", "area_km2"],
-              wards)
-    write_csv("ward_predecessors.csv",
-              ["ward_code", "former_code", "former_name", "former_type", "former_district_code",
-               "former_district", "former_province_code", "former_province", "extent"], predecessors)
+    write_csv("provinces", sorted((*p, *boxes[p[0]]) for p in provinces.values()))
+    write_csv("province_predecessors", sorted(former))
+    write_csv("wards", wards)
+    write_csv("ward_predecessors", predecessors)
     snapshot = {
         "package": "vietnamadminunits",
         "version": metadata.version("vietnamadminunits"),

@@ -67,6 +67,11 @@ def has_fts(conn, table):
                         [f"{table}_fts"]).fetchone()[0] > 0
 
 
+def provinces(conn):
+    """{code: name} of the provinces the catalog covers (its spatial coverage in DCAT)."""
+    return dict(conn.execute("select code, name from provinces order by code"))
+
+
 def order_by(conn, table):
     pks = primary_keys(conn, table)
     return ", ".join(f"[{c}]" for c in pks) if pks else "rowid"
@@ -137,7 +142,8 @@ def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
         modified = datetime.fromtimestamp(db.stat().st_mtime, timezone.utc).date().isoformat()
         base = base_url.rstrip("/")
         (tmp / "-" / "dcat.jsonld").write_text(
-            json.dumps(build_catalog(meta, counts, base, modified), ensure_ascii=False, indent=1), encoding="utf-8")
+            json.dumps(build_catalog(meta, counts, base, modified, provinces(conn)), ensure_ascii=False, indent=1),
+            encoding="utf-8")
         (tmp / "-" / "openapi.json").write_text(
             json.dumps(openapi_document(conn, meta, tables, base), ensure_ascii=False, indent=1), encoding="utf-8")
     finally:

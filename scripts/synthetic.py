@@ -10,7 +10,7 @@ metadata …) whose sources/ holds
     registered in documents.csv and document_files.csv with their real SHA-256, about 7 in 10 of them
     "OCR" copies with the scans' confusions (Đ→P, ô→6, ơ→&, ê→¢ …) that ocr_fold() undoes;
   - curated CSVs under sources/curated/<table>/<document>.csv, one per document, with the headers of
-    scripts/curated.py, canonical agency names of each province, and an excerpt that is a verbatim line of
+    their table specs (sources/tables/, copied too), canonical agency names of each province, and an excerpt that is a verbatim line of
     the generated document, so the build's fidelity checks pass for real.
 Then it runs `python -m scripts.build` in that copy, exactly as a user (and tests/conftest.py) would.
 
@@ -621,12 +621,16 @@ def copy_code(destination: Path, root=ROOT):
 
 
 def write_sources(docs, provinces, sources: Path, root=ROOT):
-    from scripts.curated import COLUMNS
+    from scripts import spec
 
     if sources.exists():
         shutil.rmtree(sources)
     (sources / "documents").mkdir(parents=True)
     shutil.copytree(root / "sources" / "reference", sources / "reference")
+    shutil.copytree(root / "sources" / "tables", sources / "tables")  # the table specs: the same tables
+    tables = spec.tables(root / "sources")
+    header = {t.csv["path"].removeprefix("curated/").removesuffix(".csv"): t.csv_header()
+              for t in tables.values() if t.csv}
     (sources / "catalog_provinces.txt").write_text(
         "# All 34 provinces: the synthetic national catalog (scripts/synthetic.py)\n"
         + "".join(f"{p.code}\n" for p in provinces), encoding="utf-8")
@@ -640,10 +644,8 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
                           "signer": "", "notes": "Synthetic document (scripts/synthetic.py), not a real text."})
         files.append({"file": name, "document_id": doc.id, "text_quality": doc.quality, "is_primary": "1",
                       "received_as": name, "sha256": hashlib.sha256(data).hexdigest()})
-    write_csv(sources / "documents.csv", ["id", "symbol", "type", "issuer", "province_code", "issued_on", "title",
-                                          "signer", "notes"], documents)
-    write_csv(sources / "document_files.csv", ["file", "document_id", "text_quality", "is_primary", "received_as",
-                                               "sha256"], files)
+    write_csv(sources / "documents.csv", tables["documents"].csv_header(), documents)
+    write_csv(sources / "document_files.csv", tables["document_files"].csv_header(), files)
     # Agencies: every province's agencies and the national bodies; mentions as printed in each document.
     agencies, mentions = [], []
     for code, name, short, kind in [("", n, s, k) for n, s, k in NATIONAL]:
@@ -652,7 +654,7 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
         for name, short, kind, _ in p.agencies:
             agencies.append({"id": f"{p.code}-{slug(name)}", "name": name, "short_name": short, "province_code": p.code,
                              "kind": kind})
-    write_csv(sources / "curated" / "agencies.csv", COLUMNS["agencies"], agencies)
+    write_csv(sources / "curated" / "agencies.csv", header["agencies"], agencies)
     defaults = {"basis": "printed with the task", "body": "agency"}
     for doc in docs:
         mentions = [{"agency": name, "short_name": agency[1], "kind": agency[2], "province_code": doc.province.code,
@@ -663,7 +665,7 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
             tables["agency_mentions"] = mentions
         for table, rows in tables.items():
             if rows:
-                write_csv(sources / "curated" / table / f"{doc.id}.csv", COLUMNS[table], rows, defaults)
+                write_csv(sources / "curated" / table / f"{doc.id}.csv", header[table], rows, defaults)
 
 
 def generate(scale, out: Path, seed=57, root=ROOT):
@@ -703,7 +705,7 @@ def build(project: Path, python=sys.executable):
 def fingerprint(scale, seed, root=ROOT):
     """What a synthetic build depends on: this generator, the loader, the reference lists and the scale."""
     digest = hashlib.sha256(f"{GENERATOR_VERSION}:{scale}:{seed}".encode())
-    for part in ["scripts", "sources/reference", "metadata.yml"]:
+    for part in ["scripts", "sources/reference", "sources/tables", "metadata.yml"]:
         path = root / part
         for f in sorted(path.rglob("*") if path.is_dir() else [path]):
             if f.is_file() and "__pycache__" not in f.parts:
