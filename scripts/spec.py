@@ -124,7 +124,7 @@ class Table:
         return {f["name"]: TYPES[f["type"]] for f in self.fields}
 
     def text(self, key, lang=None):
-        return _in(self.spec.get(key), lang)
+        return in_language(self.spec.get(key), lang)
 
     # --- the CSV source ----------------------------------------------------------------------------------
     def csv_fields(self) -> list[dict]:
@@ -182,7 +182,7 @@ class Table:
                 meta[key] = self.portal[key]
         if self.search_columns:
             meta["fts_table"] = f"{self.name}_fts"
-        meta["columns"] = {f["name"]: _in(f.get("description")) for f in self.fields if f.get("description")}
+        meta["columns"] = {f["name"]: in_language(f.get("description")) for f in self.fields if f.get("description")}
         return meta
 
 
@@ -191,7 +191,7 @@ def _fk(fk) -> tuple:
     return (fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
 
 
-def _in(text, lang=None):
+def in_language(text, lang=None):
     """A {vi, en} text in one language, or both as 'vi · en' (lang None) — the form metadata.yml always had."""
     if text is None or isinstance(text, str):
         return text
@@ -277,13 +277,13 @@ def table_description(name, lang="vi", root=None):
 def column_label(name, column, lang="vi", root=None):
     """The column's short human label (a header), falling back to its name."""
     field = table(name, root).by_name.get(column)
-    return (_in(field.get("title"), lang) if field else None) or column
+    return (in_language(field.get("title"), lang) if field else None) or column
 
 
 def column_description(name, column, lang="vi", root=None):
     """The column's description with its unit; lang None gives 'vi · en'."""
     field = table(name, root).by_name.get(column)
-    return _in(field.get("description"), lang) if field else None
+    return in_language(field.get("description"), lang) if field else None
 
 
 def enum_label(name, column, value, lang="vi", root=None):
@@ -292,7 +292,7 @@ def enum_label(name, column, value, lang="vi", root=None):
     field = table(name, root).by_name.get(column) or {}
     for c in field.get("categories") or []:
         if isinstance(c, dict) and c.get("value") == value and c.get("label"):
-            return _in(c["label"], lang)
+            return in_language(c["label"], lang)
     return value
 
 

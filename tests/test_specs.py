@@ -1,0 +1,225 @@
+"""Issue 11: one spec per table (sources/tables/<table>.yml) from which the schema, the CSV checks, the metadata,
+the search index, the column reference, OpenAPI and DCAT all derive; adding a table is a spec plus its CSV."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Client, copy_project, run_build
+
+TOY = "toy_sites"
+DOCUMENT = "dongthap-kh-215-2025"
+# A line of the document, verbatim (OCR included): the toy rows cite it as their excerpt.
+EXCERPT = "Chuyén d6i s6 tinh Pong Thap niam 2025"
+TOY_SPEC = f"""\
+name: {TOY}
+title: {{vi: Điểm thử nghiệm, en: Toy sites}}
+description: {{vi: Bảng thử thêm bằng một spec và một CSV, en: a table added by a spec and a CSV alone}}
+fields:
+- {{name: id, type: string, title: {{vi: Mã, en: ID}}, description: {{vi: Mã điểm, en: site id}}}}
+- {{name: name, type: string, title: {{vi: Tên, en: Name}}, description: {{vi: Tên điểm, en: site name}},
+   constraints: {{required: true}}}}
+- name: kind
+  type: string
+  title: {{vi: Loại, en: Kind}}
+  description: {{vi: Loại điểm, en: kind of site}}
+  categories:
+  - {{value: trạm, label: {{vi: trạm quan trắc, en: monitoring station}}}}
+  - {{value: điểm, label: {{vi: điểm truy cập, en: access point}}}}
+- {{name: visitors, type: integer, title: {{vi: Lượt khách, en: Visitors}},
+   description: {{vi: Số lượt khách (lượt/năm), en: visitors per year}}, constraints: {{minimum: 0}}}}
+- {{name: province_code, type: string, title: {{vi: Tỉnh, en: Province}}, description: {{vi: Mã tỉnh, en: province code}}}}
+- include: provenance
+primaryKey: id
+foreignKeys:
+- {{fields: province_code, reference: {{resource: provinces, fields: code}}}}
+csv: {{path: curated/{TOY}}}
+portal:
+  label_column: name
+  sort: id
+  facets: [kind]
+  search: {{columns: [name, excerpt]}}
+"""
+TOY_HEADER = "id,name,kind,visitors,province_code,document_id,locator,excerpt"
+TOY_ROWS = [f'a,Trạm quan trắc Zyxwvu,trạm,1200,82,{DOCUMENT},Tiêu đề,"{EXCERPT}"',
+            f'b,Điểm truy cập Qwertz,điểm,35,82,{DOCUMENT},Tiêu đề,"{EXCERPT}"']
+
+
+def tree_state():
+    """What git sees of the working tree (tracked changes and untracked files): the test must not change it."""
+    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True,
+                            text=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+def build_with_sources(sources: Path, out: Path):
+    """The project's own build, unchanged, reading another sources root (CATALOG_SOURCES)."""
+    return subprocess.run([sys.executable, "-m", "scripts.build", "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                          "CATALOG_SOURCES": str(sources)})
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    before = tree_state()
+    tmp = tmp_path_factory.mktemp("toy")
+    sources = tmp / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    (sources / "tables" / f"{TOY}.yml").write_text(TOY_SPEC, encoding="utf-8")
+    (sources / "curated" / TOY).mkdir()
+    (sources / "curated" / TOY / f"{DOCUMENT}.csv").write_text("\n".join([TOY_HEADER, *TOY_ROWS]) + "\n",
+                                                               encoding="utf-8")
+    result = build_with_sources(sources, tmp / "catalog.db")
+    assert result.returncode == 0, result.stderr
+    assert tree_state() == before, "adding a table through its spec changed a file of the project"
+    return sources, tmp / "catalog.db", result.stdout
+
+
+@pytest.fixture(scope="module")
+def toy_datasette(toy):
+    """The portal exactly as it is created for the real catalog, reading the toy's sources root."""
+    from scripts.portal import create_datasette
+
+    sources, db, _ = toy
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CATALOG_SOURCES", str(sources))
+        return Client(create_datasette(db))
+
+
+@pytest.fixture
+def toy_client(toy, toy_datasette, monkeypatch):
+    monkeypatch.setenv("CATALOG_SOURCES", str(toy[0]))  # what the search reads per request
+    return toy_datasette
+
+
+def test_a_spec_and_a_csv_add_a_table_to_the_build(toy):
+    import sqlite_utils
+
+    _, path, report = toy
+    assert f"{TOY} 2" in report
+    db = sqlite_utils.Database(path)
+    assert db[TOY].columns_dict == {"id": str, "name": str, "kind": str, "visitors": int, "province_code": str,
+                                    "document_id": str, "locator": str, "excerpt": str, "passage_id": str}
+    assert db[TOY].pks == ["id"]
+    assert {(fk.column, fk.other_table) for fk in db[TOY].foreign_keys} == {
+        ("province_code", "provinces"), ("document_id", "documents"), ("passage_id", "document_passages")}
+    rows = list(db[TOY].rows_where(order_by="id"))
+    assert [(r["name"], r["visitors"]) for r in rows] == [("Trạm quan trắc Zyxwvu", 1200), ("Điểm truy cập Qwertz", 35)]
+    assert rows[0]["passage_id"].startswith(DOCUMENT), "the excerpt was not linked to its passage"
+    assert db[f"{TOY}_fts"].exists()
+
+
+def test_the_toy_table_is_served_with_its_labels_and_facets(toy_client):
+    data = toy_client.json(f"/catalog/{TOY}.json?_facet=kind")
+    assert [r[0] for r in data["rows"]] == ["a", "b"]
+    assert {v["value"] for v in data["facet_results"]["kind"]["results"]} == {"trạm", "điểm"}
+    page = toy_client.get(f"/catalog/{TOY}").text
+    assert "Điểm thử nghiệm · Toy sites" in page
+    assert "Số lượt khách (lượt/năm) · visitors per year" in page
+
+
+def test_the_toy_table_is_searchable(toy_client):
+    results = toy_client.json("/-/search.json?q=zyxwvu")["results"]
+    assert list(results) == [TOY]
+    assert results[TOY]["rows"][0]["title"] == "Trạm quan trắc Zyxwvu"
+    rows = toy_client.json(f"/catalog/{TOY}.json?_search=qwertz&_shape=array")
+    assert [r["id"] for r in rows] == ["b"]
+
+
+def test_the_toy_table_is_in_openapi_and_dcat(toy_client):
+    api = toy_client.json("/-/openapi.json")
+    assert f"/catalog/{TOY}.json" in api["paths"]
+    visitors = api["components"]["schemas"][TOY]["properties"]["visitors"]
+    assert visitors["title"] == "Visitors" and "visitors per year" in visitors["description"]
+    dcat = toy_client.json("/-/dcat.jsonld")
+    dataset = next(n for n in dcat["@graph"] if n.get("dct:identifier") == TOY)
+    assert {"@value": "Toy sites", "@language": "en"} in dataset["dct:title"]
+    assert dataset["rdfs:comment"] == "2 rows"
+
+
+def test_a_toy_row_whose_excerpt_is_not_in_its_document_fails_the_build(toy, tmp_path):
+    sources, _, _ = toy
+    bad = tmp_path / "sources"
+    shutil.copytree(sources, bad)
+    csv = bad / "curated" / TOY / f"{DOCUMENT}.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("niam 2025", "năm 2099", 1), encoding="utf-8")
+    result = build_with_sources(bad, tmp_path / "catalog.db")
+    assert result.returncode == 1
+    assert f"{TOY}/{DOCUMENT}.csv:2: field 'excerpt'" in result.stderr
+    assert not (tmp_path / "catalog.db").exists()
+
+
+def test_a_value_outside_a_columns_categories_names_file_line_and_field(toy, tmp_path):
+    sources, _, _ = toy
+    bad = tmp_path / "sources"
+    shutil.copytree(sources, bad)
+    csv = bad / "curated" / TOY / f"{DOCUMENT}.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",điểm,", ",chợ,", 1), encoding="utf-8")
+    result = build_with_sources(bad, tmp_path / "catalog.db")
+    assert result.returncode == 1
+    assert f"{TOY}/{DOCUMENT}.csv:3: field 'kind': 'chợ' is not one of" in result.stderr
+
+
+def test_a_spec_naming_a_missing_column_fails_the_build_in_one_line(tmp_path):
+    project = copy_project(tmp_path)
+    spec = project / "sources" / "tables" / "wards.yml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("facets: [province_code, type]",
+                                                             "facets: [province_code, typo]"), encoding="utf-8")
+    result = run_build(project)
+    assert result.returncode == 1
+    assert "sources/tables/wards.yml: field 'portal.facets': names 'typo', which is not a field of wards" in result.stderr
+
+
+def test_every_table_of_the_catalog_is_its_spec(db):
+    from scripts import spec
+
+    tables = spec.tables(ROOT / "sources")
+    fts = set(db.table_names()) & {f"{t}_fts" for t in tables}
+    visible = [t for t in db.table_names() if not t.startswith(("sqlite_", *fts))]
+    assert sorted(visible) == sorted(tables)
+    for name, table in tables.items():
+        assert list(db[name].columns_dict) == list(table.columns()), name
+        assert db[name].pks == (table.primary_key or ["rowid"]), name
+
+
+def test_labels_and_enumerated_words_for_pages():
+    from scripts import spec
+
+    assert spec.column_label("plan_tasks", "timing_kind", "vi") == "Loại thời hạn"
+    assert spec.column_label("plan_tasks", "timing_kind", "en") == "Kind of timing"
+    assert spec.column_label("plan_tasks", "no_such_column") == "no_such_column"
+    assert spec.enum_label("plan_tasks", "timing_kind", "recurring", "vi") == "thường xuyên"
+    assert spec.enum_label("task_agencies", "role", "lead", "vi") == "chủ trì"
+    assert spec.enum_label("task_agencies", "role", "lead", "en") == "lead"
+    assert spec.enum_label("wards", "type", "phường", "en") == "ward"
+    assert spec.enum_label("wards", "type", "unheard of") == "unheard of"
+    assert spec.column_description("wards", "area_km2", "vi") == "Diện tích (km²)"
+    assert spec.table_title("wards", "en") == "Communes and wards"
+    assert spec.shown_columns("wards")[:2] == ["code", "name"]
+    # The provenance columns are written once (sources/tables/_shared.yml) and read the same in every table.
+    curated = [t for t in spec.tables().values() if t.has_provenance]
+    assert len(curated) >= 7
+    assert len({spec.column_description(t.name, "excerpt", None) for t in curated}) == 1
+
+
+def test_metadata_yml_keeps_no_table_sections_and_the_served_metadata_has_them(client):
+    import yaml
+
+    written = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    assert not (written["databases"]["catalog"].get("tables"))
+    served = client.json("/-/metadata.json")["databases"]["catalog"]
+    assert served["tables"]["wards"]["facets"] == ["province_code", "type"]
+    assert served["tables"]["wards"]["fts_table"] == "wards_fts"
+    assert "queries" in served
+
+
+def test_the_curated_readme_column_reference_is_generated_from_the_specs():
+    """cog --check: the reference between the markers is what scripts.column_reference writes now."""
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "--diff", "sources/curated/README.md"],
+                            cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, "run `python -m cogapp -r sources/curated/README.md`:\n" + result.stdout + result.stderr
+    text = (ROOT / "sources" / "curated" / "README.md").read_text(encoding="utf-8")
+    assert "`timing_kind`" in text and "`recurring` (thường xuyên)" in text
