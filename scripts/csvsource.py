@@ -132,6 +132,19 @@ def read_csv(path: Path, columns: list[str]) -> list[Row]:
     return rows
 
 
+def record(table: str, row: Row, values: dict) -> dict:
+    """A row's record: the values the loader computes, plus every other CSV column of the table read as its spec
+    says, so that a column added to a spec and its CSV is loaded (and checked) without code."""
+    t = spec.table(table)
+    rest = {f["name"]: row.typed(t, f["name"]) for f in t.csv_fields() if f["name"] not in values}
+    return {**values, **rest}
+
+
+def choice(row: Row, table: str, column: str):
+    """The value of an enumerated column, checked against its spec's categories."""
+    return row.typed(spec.table(table), column)
+
+
 def read_table(table: "spec.Table", root=None) -> list[Row]:
     """All rows of a table's CSV source: its one file, or the files of its folder (one per document)."""
     rows = []

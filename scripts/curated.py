@@ -3,7 +3,7 @@ values, resolve agency names to `agencies`, and link each row to the passage its
 import bisect
 
 from scripts import spec
-from scripts.csvsource import Row, read_table, unique
+from scripts.csvsource import Row, choice, read_table, record, unique
 from scripts.fidelity import check_row
 from scripts.textfold import collapse_ws
 
@@ -20,9 +20,6 @@ def rows_of(table) -> list[Row]:
     return read_table(spec.table(table))
 
 
-def choice(row: Row, table, column):
-    """The value of an enumerated column, checked against its spec's categories."""
-    return row.typed(spec.table(table), column)
 
 
 class Provenance:
@@ -84,9 +81,9 @@ class Agencies:
         for (agency_id, printed, _) in aliases:
             alias_lists.setdefault(agency_id, set()).add(printed)
         db["agencies"].insert_all(
-            {"id": a["id"], "name": a["name"], "short_name": a.text("short_name"),
-             "province_code": a.text("province_code"), "kind": a["kind"],
-             "aliases": " | ".join(sorted(alias_lists.get(a["id"], ())))}
+            record("agencies", a, {"id": a["id"], "name": a["name"], "short_name": a.text("short_name"),
+                                   "province_code": a.text("province_code"), "kind": a["kind"],
+                                   "aliases": " | ".join(sorted(alias_lists.get(a["id"], ())))})
             for a in agencies
         )
         db["agency_aliases"].insert_all(
@@ -121,24 +118,28 @@ def load_curated(db):
 
     money = rows_of("project_money")
     db["project_money"].insert_all(
-        {"id": f"{project_of(r)}#{n}", "project_id": r["project_id"], "measure": r.text("measure", True),
-         "amount_million_vnd": r.number("amount_million_vnd", True, minimum=0), "year": r.integer("year", **YEARS),
-         **prov.provenance("project_money", r), "notes": r.text("notes")}
+        record("project_money", r, {
+            "id": f"{project_of(r)}#{n}", "project_id": r["project_id"], "measure": r.text("measure", True),
+            "amount_million_vnd": r.number("amount_million_vnd", True, minimum=0), "year": r.integer("year", **YEARS),
+            **prov.provenance("project_money", r), "notes": r.text("notes")})
         for r, n in numbered(money, "project_id")
     )
     components = rows_of("project_components")
     unique(components, "id")
     db["project_components"].insert_all(
-        {"id": r["id"], "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name": r.text("name", True),
-         "objective": r.text("objective"), "scale": r.text("scale"), **prov.provenance("project_components", r)}
+        record("project_components", r, {
+            "id": r["id"], "project_id": project_of(r), "ordinal": r.integer("ordinal", True),
+            "name": r.text("name", True), "objective": r.text("objective"), "scale": r.text("scale"),
+            **prov.provenance("project_components", r)})
         for r in components
     )
     decisions = rows_of("decisions")
     unique(decisions, "id")
     db["decisions"].insert_all(
-        {"id": r["id"], "footnote_no": r.integer("footnote_no"), "kind": choice(r, "decisions", "kind"),
-         "symbol": r.text("symbol", True), "issued_on": r.iso_date("issued_on"), "issuer": r.text("issuer"),
-         "subject": r.text("subject"), **prov.provenance("decisions", r)}
+        record("decisions", r, {
+            "id": r["id"], "footnote_no": r.integer("footnote_no"), "kind": choice(r, "decisions", "kind"),
+            "symbol": r.text("symbol", True), "issued_on": r.iso_date("issued_on"), "issuer": r.text("issuer"),
+            "subject": r.text("subject"), **prov.provenance("decisions", r)})
         for r in decisions
     )
     decision_ids = {r["id"] for r in decisions}
@@ -147,7 +148,8 @@ def load_curated(db):
         project_of(r)
         if r["decision_id"] not in decision_ids:
             raise r.error("decision_id", f"{r['decision_id']!r} is not in decisions")
-    db["project_decisions"].insert_all({"project_id": r["project_id"], "decision_id": r["decision_id"]} for r in links)
+    db["project_decisions"].insert_all(
+        record("project_decisions", r, {"project_id": r["project_id"], "decision_id": r["decision_id"]}) for r in links)
 
     db["project_wards"].insert_all(project_ward_record(r, prov, wards, project_of) for r in rows_of("project_wards"))
 
@@ -160,10 +162,11 @@ def load_curated(db):
         if r["task_id"] not in task_ids:
             raise r.error("task_id", f"{r['task_id']!r} is not a plan task")
     db["task_agencies"].insert_all(
-        {"task_id": r["task_id"], "role": choice(r, "task_agencies", "role"),
-         "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
-         "body": choice(r, "task_agencies", "body"), "printed": r.text("printed"),
-         "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)}
+        record("task_agencies", r, {
+            "task_id": r["task_id"], "role": choice(r, "task_agencies", "role"),
+            "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
+            "body": choice(r, "task_agencies", "body"), "printed": r.text("printed"),
+            "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)})
         for r in task_agencies
     )
 
@@ -179,7 +182,8 @@ def load_curated(db):
 
     gaps = rows_of("curation_gaps")
     db["curation_gaps"].insert_all(
-        {"id": f"{r['document_id']}#{n}", "reason": r.text("reason", True), **prov.provenance("curation_gaps", r)}
+        record("curation_gaps", r, {"id": f"{r['document_id']}#{n}", "reason": r.text("reason", True),
+                                    **prov.provenance("curation_gaps", r)})
         for r, n in numbered(gaps, "document_id")
     )
     return prov
@@ -199,10 +203,7 @@ def load_generic(db, prov: Provenance, exclude):
             if not key.get("derived"):
                 unique(rows, key.get("csv", key["name"]))
         db[table.name].insert_all(
-            {**{f["name"]: r.typed(table, f["name"]) for f in table.csv_fields()},
-             **(prov.provenance(table.name, r) if table.has_provenance else {})}
-            for r in rows
-        )
+            record(table.name, r, prov.provenance(table.name, r) if table.has_provenance else {}) for r in rows)
 
 
 def numbered(rows, field):
@@ -217,7 +218,7 @@ def project_record(r, prov, agencies):
     start, end = r.integer("start_year", **YEARS), r.integer("end_year", **YEARS)
     if start and end and end < start:
         raise r.error("end_year", f"{end} is before start_year {start}")
-    return {
+    return record("capital_projects", r, {
         "id": r["id"], "section": choice(r, "capital_projects", "section"),
         "section_title": r.text("section_title"), "item_no": r.text("item_no", True), "name": r.text("name", True),
         "owner_id": agencies.resolve(r, "owner", prov.province(r)) if r["owner"] else None,
@@ -226,7 +227,7 @@ def project_record(r, prov, agencies):
         "start_year": start, "end_year": end, "period_printed": r.text("period_printed"),
         "status_note": r.text("status_note"), "total_million_vnd": r.number("total_million_vnd", minimum=0),
         **prov.provenance("capital_projects", r), "notes": r.text("notes"),
-    }
+    })
 
 
 def project_ward_record(r, prov, wards, project_of):
@@ -235,26 +236,26 @@ def project_ward_record(r, prov, wards, project_of):
         raise r.error("ward_code", f"{code!r} is not in the official ward list")
     if code is None and not r["unresolved_reason"]:
         raise r.error("unresolved_reason", "a commune without ward_code must say why it is unresolved")
-    return {
+    return record("project_wards", r, {
         "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name_printed": r.text("name_printed", True),
         "name": r.text("name"), "unit_type": r.text("unit_type"), "ward_code": code,
         "resolved_via": choice(r, "project_wards", "resolved_via"),
         "predecessor": r.text("predecessor"), "unresolved_reason": r.text("unresolved_reason"),
         **prov.provenance("project_wards", r),
-    }
+    })
 
 
 def task_record(r, prov):
     province = r.text("province_code", True)
     if province != prov.province(r):
         raise r.error("province_code", f"{province!r} is not the province of document {r['document_id']!r}")
-    return {
+    return record("plan_tasks", r, {
         "id": r["id"], "province_code": province, "group_path": r.text("group_path"), "item_no": r.text("item_no", True),
         "task": r.text("task", True), "timing_printed": r.text("timing_printed"),
         "timing_kind": choice(r, "plan_tasks", "timing_kind"), "due_date": r.iso_date("due_date"),
         "due_year": r.integer("due_year", **YEARS), "status_printed": r.text("status_printed"),
         **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
-    }
+    })
 
 
 def indicator_record(r, prov, by_id):
@@ -264,7 +265,7 @@ def indicator_record(r, prov, by_id):
     target = r.text("target_id")
     if target is not None and target not in by_id:
         raise r.error("target_id", f"{target!r} is not an indicator id")
-    return {
+    return record("indicators", r, {
         "id": r["id"], "province_code": r.text("province_code", True), "pillar": r.text("pillar"),
         "indicator": r.text("indicator", True), "kind": choice(r, "indicators", "kind"),
         "value": value, "value_low": low, "value_high": high,
@@ -272,4 +273,4 @@ def indicator_record(r, prov, by_id):
         "unit": r.text("unit", True), "rank_of": r.integer("rank_of"), "ref_year": r.integer("ref_year", **YEARS),
         "population": r.text("population"), "target_id": target, **prov.provenance("indicators", r),
         "notes": r.text("notes"),
-    }
+    })

@@ -3,7 +3,7 @@ import hashlib
 from pathlib import Path
 
 from scripts import spec
-from scripts.csvsource import read_table, unique
+from scripts.csvsource import choice, read_table, record, unique
 from scripts.errors import shown
 from scripts.passages import split_passages
 
@@ -44,12 +44,12 @@ def load_documents(db):
     by_id = unique(documents, "id")
     unique(files, "file")
     db["documents"].insert_all(
-        {
-            "id": d["id"], "symbol": d.text("symbol", True), "type": d.typed(spec.table("documents"), "type"),
+        record("documents", d, {
+            "id": d["id"], "symbol": d.text("symbol", True), "type": choice(d, "documents", "type"),
             "issuer": d.text("issuer", True), "province_code": d.choice("province_code", set(CATALOG_PROVINCES)),
             "issued_on": d.iso_date("issued_on", True), "title": d.text("title", True), "signer": d.text("signer"),
             "notes": d.text("notes"),
-        }
+        })
         for d in documents
     )
     for f in files:
@@ -64,11 +64,11 @@ def load_documents(db):
             raise f.error("sha256", f"{shown(path)} has sha256 {digest}, not the recorded {f['sha256']}: "
                                     "the document changed since it was received")
         text = data.decode("utf-8")
-        db["document_files"].insert({
+        db["document_files"].insert(record("document_files", f, {
             "file": f["file"], "document_id": f["document_id"],
-            "text_quality": f.typed(spec.table("document_files"), "text_quality"), "is_primary": f.integer("is_primary", True, 0, 1),
+            "text_quality": choice(f, "document_files", "text_quality"), "is_primary": f.integer("is_primary", True, 0, 1),
             "received_as": f["received_as"], "sha256": digest, "bytes": len(data), "lines": text.count("\n") + 1,
-        })
+        }))
         stem = Path(f["file"]).name.removesuffix(".txt")
         db["document_passages"].insert_all(
             {
@@ -84,16 +84,17 @@ def load_reference(db):
     provinces = {p["code"]: p for p in read_table(spec.table("provinces"))}
     former = [f for f in read_table(spec.table("province_predecessors")) if f["province_code"] in CATALOG_PROVINCES]
     db["provinces"].insert_all(
-        {
+        record("provinces", p, {
             "code": code, "name": p.text("name", True), "short_name": p.text("short_name", True),
             "merged_from": "; ".join(f["former_name"] for f in former if f["province_code"] == code),
             **{c: p.number(c) for c in ("latitude", "longitude", "min_latitude", "min_longitude", "max_latitude",
                                         "max_longitude")},
-        }
+        })
         for code, p in provinces.items() if code in CATALOG_PROVINCES
     )
     db["province_predecessors"].insert_all(
-        {"former_code": f["former_code"], "former_name": f["former_name"], "province_code": f["province_code"]}
+        record("province_predecessors", f,
+               {"former_code": f["former_code"], "former_name": f["former_name"], "province_code": f["province_code"]})
         for f in former
     )
     wards = [w for w in read_table(spec.table("wards")) if w["province_code"] in CATALOG_PROVINCES]
@@ -105,12 +106,12 @@ def load_reference(db):
         if p["ward_code"] not in codes:
             raise p.error("ward_code", f"{p['ward_code']!r} is not a ward of the official list (sources/reference/wards.csv)")
     db["ward_predecessors"].insert_all(
-        {
+        record("ward_predecessors", p, {
             "ward_code": p["ward_code"], "former_code": p["former_code"], "former_name": p.text("former_name", True),
             "former_type": p["former_type"].lower(), "former_district_code": p["former_district_code"],
             "former_district": p["former_district"], "former_province_code": p["former_province_code"],
-            "former_province": p["former_province"], "extent": p.typed(spec.table("ward_predecessors"), "extent"),
-        }
+            "former_province": p["former_province"], "extent": choice(p, "ward_predecessors", "extent"),
+        })
         for p in predecessors
     )
 
@@ -119,9 +120,9 @@ def ward_record(w):
     code = w["code"]
     if not (len(code) == WARD_CODE_DIGITS and code.isdigit()):
         raise w.error("code", f"{code!r} is not a {WARD_CODE_DIGITS}-digit ward code (keep the leading zeros)")
-    return {
+    return record("wards", w, {
         "code": code, "name": w.text("name", True), "short_name": w.text("short_name", True),
-        "type": w.typed(spec.table("wards"), "type"), "province_code": w["province_code"],
+        "type": choice(w, "wards", "type"), "province_code": w["province_code"],
         "latitude": w.number("latitude", True), "longitude": w.number("longitude", True),
         "area_km2": w.number("area_km2", minimum=0),
-    }
+    })

@@ -47,7 +47,13 @@ PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search"}
 
 
 def sources_root() -> Path:
-    return Path(os.environ.get(SOURCES_ENV) or ROOT / "sources").resolve()
+    """sources/, or the folder CATALOG_SOURCES names (read on every call: a test may point it elsewhere)."""
+    return _resolved(os.environ.get(SOURCES_ENV) or str(ROOT / "sources"))
+
+
+@lru_cache(maxsize=8)
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
 
 
 class Table:
@@ -203,6 +209,8 @@ def in_language(text, lang=None):
 @lru_cache(maxsize=8)
 def _load(root: Path) -> dict[str, Table]:
     folder = root / "tables"
+    if not folder.is_dir():
+        raise BuildError(folder, None, None, "does not exist: every table is described by a spec there")
     shared_path = folder / SHARED
     shared = yaml.safe_load(shared_path.read_text(encoding="utf-8")) if shared_path.exists() else {}
     specs = []
@@ -225,7 +233,7 @@ def _load(root: Path) -> dict[str, Table]:
 
 def tables(root=None) -> dict[str, Table]:
     """Every table spec, in `position` order."""
-    return _load(Path(root or sources_root()).resolve())
+    return _load(_resolved(str(root)) if root else sources_root())
 
 
 def table(name, root=None) -> Table:

@@ -223,3 +223,31 @@ def test_the_curated_readme_column_reference_is_generated_from_the_specs():
     assert result.returncode == 0, "run `python -m cogapp -r sources/curated/README.md`:\n" + result.stdout + result.stderr
     text = (ROOT / "sources" / "curated" / "README.md").read_text(encoding="utf-8")
     assert "`timing_kind`" in text and "`recurring` (thường xuyên)" in text
+
+
+def test_a_column_added_to_a_spec_and_its_csv_is_loaded_without_code(tmp_path):
+    """One spec edit plus data: a new column of a curated table reaches the database, checked as its spec says."""
+    import sqlite_utils
+
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    spec_file = sources / "tables" / "project_decisions.yml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace(
+        "primaryKey:", "- {name: approval_year, type: integer, title: {vi: Năm phê duyệt, en: Approval year},\n"
+        "   description: {vi: Năm phê duyệt (như in), en: year of approval as printed},\n"
+        "   constraints: {minimum: 1990, maximum: 2100}}\nprimaryKey:"), encoding="utf-8")
+    for csv in (sources / "curated" / "project_decisions").glob("*.csv"):
+        lines = csv.read_text(encoding="utf-8").splitlines()
+        csv.write_text("\n".join([lines[0] + ",approval_year"] + [line + ",2024" for line in lines[1:]]) + "\n",
+                       encoding="utf-8")
+    result = build_with_sources(sources, tmp_path / "catalog.db")
+    assert result.returncode == 0, result.stderr
+    db = sqlite_utils.Database(tmp_path / "catalog.db")
+    assert db["project_decisions"].columns_dict["approval_year"] is int
+    assert {r["approval_year"] for r in db["project_decisions"].rows} == {2024}
+    # …and checked: a value outside the spec's range names file, line and field.
+    csv = sorted((sources / "curated" / "project_decisions").glob("*.csv"))[0]
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",2024\n", ",1066\n", 1), encoding="utf-8")
+    result = build_with_sources(sources, tmp_path / "catalog2.db")
+    assert result.returncode == 1
+    assert f"{csv.name}:2: field 'approval_year': 1066 is outside 1990..2100" in result.stderr
