@@ -140,25 +140,24 @@ def test_the_toy_table_is_in_openapi_and_dcat(toy_client):
     assert dataset["rdfs:comment"] == "2 rows"
 
 
-def test_a_toy_row_whose_excerpt_is_not_in_its_document_fails_the_build(toy, tmp_path):
-    sources, _, _ = toy
+def build_broken_toy(toy, tmp_path, old, new):
+    """The toy's sources with one CSV cell changed, built: the finished process."""
     bad = tmp_path / "sources"
-    shutil.copytree(sources, bad)
+    shutil.copytree(toy[0], bad)
     csv = bad / "curated" / TOY / f"{DOCUMENT}.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace("niam 2025", "năm 2099", 1), encoding="utf-8")
-    result = build_with_sources(bad, tmp_path / "catalog.db")
+    csv.write_text(csv.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return build_with_sources(bad, tmp_path / "catalog.db")
+
+
+def test_a_toy_row_whose_excerpt_is_not_in_its_document_fails_the_build(toy, tmp_path):
+    result = build_broken_toy(toy, tmp_path, "niam 2025", "năm 2099")
     assert result.returncode == 1
     assert f"{TOY}/{DOCUMENT}.csv:2: field 'excerpt'" in result.stderr
     assert not (tmp_path / "catalog.db").exists()
 
 
 def test_a_value_outside_a_columns_categories_names_file_line_and_field(toy, tmp_path):
-    sources, _, _ = toy
-    bad = tmp_path / "sources"
-    shutil.copytree(sources, bad)
-    csv = bad / "curated" / TOY / f"{DOCUMENT}.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(",điểm,", ",chợ,", 1), encoding="utf-8")
-    result = build_with_sources(bad, tmp_path / "catalog.db")
+    result = build_broken_toy(toy, tmp_path, ",điểm,", ",chợ,")
     assert result.returncode == 1
     assert f"{TOY}/{DOCUMENT}.csv:3: field 'kind': 'chợ' is not one of" in result.stderr
 
