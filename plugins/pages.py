@@ -1,4 +1,4 @@
-"""Template helpers: the home page's cards (one per table, in the order of metadata.yml), the `tilde_encode`
+"""Template helpers: the home page's cards (one per table, in the order of the table specs' `position`), the `tilde_encode`
 filter the row page uses to link a row's source passage, and the parts of the table page rendered in Python.
 
 Datasette's Jinja environment is asynchronous, so every `{{ }}` of a loop costs about ten steps; the table's

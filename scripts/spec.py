@@ -252,6 +252,11 @@ def sqlite_schema(root=None) -> dict:
 
 def searchable(root=None) -> dict[str, list[str]]:
     """{table: text columns of its full-text index, title first}, in the order /-/search lists its groups."""
+    return _searchable(_resolved(str(root)) if root else sources_root())
+
+
+@lru_cache(maxsize=8)
+def _searchable(root: Path) -> dict[str, list[str]]:  # asked on every search request
     found = [t for t in tables(root).values() if t.search_columns]
     found.sort(key=lambda t: ((t.portal.get("search") or {}).get("position", t.position), t.name))
     return {t.name: t.search_columns for t in found}
