@@ -43,6 +43,7 @@ SHARED = "_shared.yml"
 TABLE_KEYS = {"name", "position", "title", "description", "source", "source_url", "license", "license_url", "fields",
               "primaryKey", "foreignKeys", "csv", "restored", "portal"}
 FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv"}
+CONSTRAINTS = {"required", "minimum", "maximum"}  # what csvsource.Row.typed() enforces
 PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search"}
 
 
@@ -95,6 +96,9 @@ class Table:
                 raise self.error("fields", f"{field.get('name')!r} has unknown keys {sorted(set(field) - FIELD_KEYS)}")
             if field.get("type") not in TYPES:
                 raise self.error("fields", f"{field.get('name')!r} has type {field.get('type')!r}, not one of {sorted(TYPES)}")
+            if set(field.get("constraints") or {}) - CONSTRAINTS:
+                raise self.error("fields", f"{field['name']!r} has constraints the build does not check: "
+                                           f"{sorted(set(field['constraints']) - CONSTRAINTS)} (it checks {sorted(CONSTRAINTS)})")
         mentioned = [("primaryKey", c) for c in self.primary_key] + [("foreignKeys", c) for c, _, _ in self.foreign_keys]
         for key in ("label_column", "sort", "sort_desc"):
             if self.portal.get(key):
