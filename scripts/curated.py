@@ -1,9 +1,10 @@
 """Load the reviewed CSV tables under sources/curated/ (see its README): check each row's provenance and
 values, resolve agency names to `agencies`, and link each row to the passage its excerpt comes from."""
 import bisect
+import json
 
 from scripts.csvsource import ROOT, Row, read_csv, unique
-from scripts.fidelity import check_row
+from scripts.fidelity import check_row, unprinted_values
 from scripts.textfold import collapse_ws
 
 CURATED = ROOT / "sources" / "curated"
@@ -11,23 +12,26 @@ CURATED = ROOT / "sources" / "curated"
 COLUMNS = {
     "agencies": ["id", "name", "short_name", "province_code", "kind"],
     "agency_mentions": ["agency", "short_name", "kind", "province_code", "printed", "document_id"],
-    "capital_projects": ["id", "document_id", "section", "section_title", "item_no", "name", "owner", "owner_printed",
-                         "funding_source", "start_year", "end_year", "period_printed", "status_note",
-                         "total_million_vnd", "locator", "excerpt", "notes"],
-    "project_money": ["project_id", "measure", "amount_million_vnd", "year", "document_id", "locator", "excerpt", "notes"],
+    "capital_projects": ["id", "document_id", "section", "section_title", "item_no", "name", "name_reading", "owner",
+                         "owner_printed", "owner_basis", "funding_source", "start_year", "end_year", "period_printed", "period_basis",
+                         "status_note", "total_million_vnd", "total_comparator", "total_measure", "total_basis",
+                         "locator", "excerpt", "notes"],
+    "project_money": ["project_id", "measure", "measure_kind", "amount_million_vnd", "comparator", "amount_basis", "year",
+                      "year_basis", "document_id", "locator", "excerpt", "notes"],
     "project_components": ["id", "project_id", "ordinal", "name", "objective", "scale", "document_id", "locator",
                            "excerpt"],
-    "decisions": ["id", "document_id", "footnote_no", "kind", "symbol", "issued_on", "issuer", "subject", "locator",
-                  "excerpt"],
+    "decisions": ["id", "document_id", "footnote_no", "kind", "symbol", "symbol_basis", "issued_on", "issued_on_basis",
+                  "issuer", "issuer_basis", "subject", "locator", "excerpt"],
     "project_decisions": ["project_id", "decision_id"],
     "project_wards": ["project_id", "ordinal", "name_printed", "name", "unit_type", "ward_code", "resolved_via",
-                      "predecessor", "unresolved_reason", "document_id", "locator", "excerpt"],
+                      "predecessor", "unresolved_reason", "candidate_ward_codes", "document_id", "locator", "excerpt"],
     "plan_tasks": ["id", "document_id", "province_code", "group_path", "item_no", "task", "timing_printed",
-                   "timing_kind", "due_date", "due_year", "status_printed", "locator", "excerpt", "notes"],
-    "task_agencies": ["task_id", "role", "agency", "body", "printed", "ordinal", "basis"],
-    "indicators": ["id", "document_id", "province_code", "pillar", "indicator", "kind", "value", "value_low",
-                   "value_high", "comparator", "unit", "rank_of", "ref_year", "population", "target_id", "locator",
-                   "excerpt", "notes"],
+                   "timing_kind", "due_date", "due_year", "due_basis", "status_printed", "inferred_lead",
+                   "inferred_lead_basis", "locator", "excerpt", "notes"],
+    "task_agencies": ["task_id", "role", "agency", "body", "printed", "ordinal", "basis", "locator", "excerpt", "notes"],
+    "indicators": ["id", "document_id", "province_code", "pillar", "indicator", "kind", "value_kind", "value", "value_low",
+                   "value_high", "comparator", "unit", "rank_of", "value_basis", "ref_year", "inferred_year", "year_basis", "population",
+                   "target_id", "locator", "excerpt", "notes"],
     "curation_gaps": ["document_id", "locator", "excerpt", "reason"],
 }
 AGENCY_KINDS = {"sở", "công an", "văn phòng", "thanh tra", "báo chí", "chính quyền", "đảng", "đoàn thể",
@@ -62,7 +66,7 @@ class Provenance:
         doc = row["document_id"]
         if doc not in self.documents:
             raise row.error("document_id", f"{doc!r} is not in sources/documents.csv")
-        for problem in check_row(table, row.values):
+        for problem in check_row(table, row.values) + unprinted_values(table, row.values):
             field, message = problem.split(": ", 1)
             raise row.error(field, message)
         offsets, ids, text = self.passages[doc]
@@ -140,7 +144,10 @@ def load_curated(db):
     money = rows_of("project_money")
     db["project_money"].insert_all(
         {"id": f"{project_of(r)}#{n}", "project_id": r["project_id"], "measure": r.text("measure", True),
-         "amount_million_vnd": r.number("amount_million_vnd", True, minimum=0), "year": r.integer("year", **YEARS),
+         "measure_kind": r.choice("measure_kind", MONEY_MEASURES),
+         "amount_million_vnd": r.number("amount_million_vnd", True, minimum=0),
+         "comparator": r.choice("comparator", COMPARATORS), "amount_basis": r.text("amount_basis"),
+         "year": r.integer("year", **YEARS), "year_basis": r.text("year_basis"),
          **prov.provenance("project_money", r), "notes": r.text("notes")}
         for r, n in numbered(money, "project_id")
     )
@@ -155,8 +162,9 @@ def load_curated(db):
     unique(decisions, "id")
     db["decisions"].insert_all(
         {"id": r["id"], "footnote_no": r.integer("footnote_no"), "kind": r.choice("kind", {"Quyết định", "Công văn"}),
-         "symbol": r.text("symbol", True), "issued_on": r.iso_date("issued_on"), "issuer": r.text("issuer"),
-         "subject": r.text("subject"), **prov.provenance("decisions", r)}
+         "symbol": r.text("symbol", True), "symbol_basis": r.text("symbol_basis"), "issued_on": r.iso_date("issued_on"),
+         "issued_on_basis": r.text("issued_on_basis"), "issuer": r.text("issuer"),
+         "issuer_basis": r.text("issuer_basis"), "subject": r.text("subject"), **prov.provenance("decisions", r)}
         for r in decisions
     )
     decision_ids = {r["id"] for r in decisions}
@@ -171,21 +179,17 @@ def load_curated(db):
 
     tasks = rows_of("plan_tasks")
     unique(tasks, "id")
-    db["plan_tasks"].insert_all(task_record(r, prov) for r in tasks)
-    task_ids = {r["id"]: prov.province(r) for r in tasks}
+    db["plan_tasks"].insert_all(task_record(r, prov, agencies) for r in tasks)
+    task_rows = {r["id"]: r for r in tasks}
     task_agencies = rows_of("task_agencies")
     for r in task_agencies:
-        if r["task_id"] not in task_ids:
+        if r["task_id"] not in task_rows:
             raise r.error("task_id", f"{r['task_id']!r} is not a plan task")
-    db["task_agencies"].insert_all(
-        {"task_id": r["task_id"], "role": r.choice("role", {"lead", "coordinating"}),
-         "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
-         "body": r.choice("body", {"agency", "party committee"}), "printed": r.text("printed"),
-         "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)}
-        for r in task_agencies
-    )
+    db["task_agencies"].insert_all(task_agency_record(r, task_rows[r["task_id"]], prov, agencies) for r in task_agencies)
 
-    # A JSON array of each task's lead agencies, so the table facets by lead agency (_facet_array).
+    # A JSON array of each task's lead agencies, so the table facets by lead agency (_facet_array). Only leads
+    # printed with the task or assigned to it by name (Phụ lục I, a paragraph of Mục VI) are in task_agencies;
+    # a lead inferred from a general assignment is plan_tasks.inferred_lead_id and counts nowhere.
     db.execute("update plan_tasks set lead_agencies = (select json_group_array(agency_id) from"
                " (select distinct agency_id from task_agencies where task_id = plan_tasks.id and role = 'lead'))")
 
@@ -202,6 +206,37 @@ def load_curated(db):
     )
 
 
+# One comparator scheme for every printed quantity: "=" exact, "≈" approximate ("gần", "khoảng"), "≥" at least
+# ("ít nhất", "từ … trở lên"), ">" more than ("trên", "hơn"), "≤", "<", "range" (value_low–value_high).
+COMPARATORS = {"=", "≈", "≥", ">", "≤", "<", "range"}
+# What a money figure is: money already allocated, money planned to be arranged, an investment proposed, a rate
+# per unit, or a column of a table whose heading is not printed. Totals add one kind at a time.
+MONEY_MEASURES = {"allocated", "planned", "proposed", "per unit", "unlabelled"}
+TASK_AGENCY_BASES = {"printed with the task", "printed in the heading of its section VI paragraph",
+                     "assigned in Phụ lục I", "assigned in Mục VI"}
+
+
+def task_agency_record(r, task, prov, agencies):
+    """An agency of a task. Its printed form must be in the row's own excerpt (where the assignment is printed:
+    Phụ lục I, a paragraph or heading of Mục VI) or, when the row has none, in the task's excerpt."""
+    basis = r.choice("basis", TASK_AGENCY_BASES)
+    own = bool(r["excerpt"])
+    if basis != "printed with the task" and not own:
+        raise r.error("excerpt", f"basis {basis!r} needs the locator and excerpt where the assignment is printed")
+    source = r if own else task
+    values = {**r.values, "document_id": task["document_id"], "excerpt": source["excerpt"]}
+    for problem in unprinted_values("task_agencies", values):
+        field, message = problem.split(": ", 1)
+        raise r.error(field, message)
+    provenance = (prov.provenance("task_agencies", Row(r.path, r.line, values)) if own else
+                  {"document_id": task["document_id"], "locator": task["locator"], "excerpt": task["excerpt"],
+                   "passage_id": prov.check("plan_tasks", task)})
+    return {"task_id": r["task_id"], "role": r.choice("role", {"lead", "coordinating"}),
+            "agency_id": agencies.resolve(r, "agency", prov.province(task)),
+            "body": r.choice("body", {"agency", "party committee"}), "printed": r.text("printed"),
+            "ordinal": r.integer("ordinal", True), "basis": basis, **provenance, "notes": r.text("notes")}
+
+
 def numbered(rows, field):
     """(row, n): n counts rows per value of field, so ids stay stable when another file gains rows."""
     seen = {}
@@ -214,14 +249,20 @@ def project_record(r, prov, agencies):
     start, end = r.integer("start_year", **YEARS), r.integer("end_year", **YEARS)
     if start and end and end < start:
         raise r.error("end_year", f"{end} is before start_year {start}")
+    total = r.number("total_million_vnd", minimum=0)
+    if total is not None and not r["total_measure"]:
+        raise r.error("total_measure", f"say what the amount is: one of {sorted(MONEY_MEASURES)}")
     return {
         "id": r["id"], "section": r.choice("section", {"A.I", "A.II", "B", "PL", "BC"}),
         "section_title": r.text("section_title"), "item_no": r.text("item_no", True), "name": r.text("name", True),
+        "name_reading": r.text("name_reading"),
         "owner_id": agencies.resolve(r, "owner", prov.province(r)) if r["owner"] else None,
-        "owner_printed": r.text("owner_printed"),
+        "owner_printed": r.text("owner_printed"), "owner_basis": r.text("owner_basis"),
         "funding_source": r.choice("funding_source", {"vốn đầu tư công", "vốn sự nghiệp"}, required=False),
         "start_year": start, "end_year": end, "period_printed": r.text("period_printed"),
-        "status_note": r.text("status_note"), "total_million_vnd": r.number("total_million_vnd", minimum=0),
+        "period_basis": r.text("period_basis"), "status_note": r.text("status_note"), "total_million_vnd": total,
+        "total_comparator": r.choice("total_comparator", COMPARATORS, required=total is not None),
+        "total_measure": r.choice("total_measure", MONEY_MEASURES, required=False), "total_basis": r.text("total_basis"),
         **prov.provenance("capital_projects", r), "notes": r.text("notes"),
     }
 
@@ -232,44 +273,68 @@ def project_ward_record(r, prov, wards, project_of):
         raise r.error("ward_code", f"{code!r} is not in the official ward list")
     if code is None and not r["unresolved_reason"]:
         raise r.error("unresolved_reason", "a commune without ward_code must say why it is unresolved")
+    # Candidates of an unresolved name, "29938 | 30157": stored as a JSON array so pages and facets can list them.
+    codes = [c.strip() for c in (r.text("candidate_ward_codes") or "").split("|") if c.strip()]
+    for c in codes:
+        if c not in wards:
+            raise r.error("candidate_ward_codes", f"{c!r} is not in the official ward list")
+    if codes and code is not None:
+        raise r.error("candidate_ward_codes", "a resolved commune has a ward_code, not candidates")
+    candidates = json.dumps(codes, ensure_ascii=False) if codes else None
     return {
         "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name_printed": r.text("name_printed", True),
         "name": r.text("name"), "unit_type": r.text("unit_type"), "ward_code": code,
         "resolved_via": r.choice("resolved_via", {"same name", "predecessor"}, required=False),
         "predecessor": r.text("predecessor"), "unresolved_reason": r.text("unresolved_reason"),
-        **prov.provenance("project_wards", r),
+        "candidate_ward_codes": candidates, **prov.provenance("project_wards", r),
     }
 
 
 TIMING_KINDS = {"deadline", "year", "recurring", "conditional", "period", "none"}
 
 
-def task_record(r, prov):
+def task_record(r, prov, agencies):
     province = r.text("province_code", True)
     if province != prov.province(r):
         raise r.error("province_code", f"{province!r} is not the province of document {r['document_id']!r}")
+    inferred = agencies.resolve(r, "inferred_lead", province) if r["inferred_lead"] else None
+    if inferred and not r["inferred_lead_basis"]:
+        raise r.error("inferred_lead_basis", "an inferred lead needs the place it is inferred from")
     return {
         "id": r["id"], "province_code": province, "group_path": r.text("group_path"), "item_no": r.text("item_no", True),
         "task": r.text("task", True), "timing_printed": r.text("timing_printed"),
         "timing_kind": r.choice("timing_kind", TIMING_KINDS), "due_date": r.iso_date("due_date"),
-        "due_year": r.integer("due_year", **YEARS), "status_printed": r.text("status_printed"),
-        **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
+        "due_year": r.integer("due_year", **YEARS), "due_basis": r.text("due_basis"),
+        "status_printed": r.text("status_printed"), "inferred_lead_id": inferred,
+        "inferred_lead_basis": r.text("inferred_lead_basis"), **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
     }
 
 
 def indicator_record(r, prov, by_id):
     value, low, high = r.number("value"), r.number("value_low"), r.number("value_high")
-    if value is None and (low is None or high is None):
+    value_kind = r.choice("value_kind", {"number", "qualitative"})
+    if value_kind == "qualitative" and any(v is not None for v in (value, low, high)):
+        raise r.error("value", "a qualitative indicator (no number printed) has no value")
+    if value_kind == "number" and value is None and (low is None or high is None):
         raise r.error("value", "an indicator needs a value, or value_low and value_high")
+    # ref_year is a year the excerpt prints; a year taken from a heading or the report's date is inferred_year,
+    # with year_basis saying where it comes from, so a filter on ref_year finds printed years only.
+    inferred_year = r.integer("inferred_year", **YEARS)
+    if inferred_year is not None and not r["year_basis"]:
+        raise r.error("year_basis", "an inferred year needs the place it is inferred from")
+    if inferred_year is not None and r["ref_year"]:
+        raise r.error("inferred_year", "a row has a printed ref_year or an inferred year, not both")
     target = r.text("target_id")
     if target is not None and target not in by_id:
         raise r.error("target_id", f"{target!r} is not an indicator id")
     return {
         "id": r["id"], "province_code": r.text("province_code", True), "pillar": r.text("pillar"),
         "indicator": r.text("indicator", True), "kind": r.choice("kind", {"target", "achieved"}),
-        "value": value, "value_low": low, "value_high": high,
-        "comparator": r.choice("comparator", {"≥", "≤", "=", ">", "<", "range"}, required=False),
-        "unit": r.text("unit", True), "rank_of": r.integer("rank_of"), "ref_year": r.integer("ref_year", **YEARS),
+        "value_kind": value_kind, "value": value, "value_low": low, "value_high": high,
+        "comparator": r.choice("comparator", COMPARATORS, required=value_kind == "number"),
+        "unit": r.text("unit", value_kind == "number"), "rank_of": r.integer("rank_of"),
+        "value_basis": r.text("value_basis"), "ref_year": r.integer("ref_year", **YEARS),
+        "inferred_year": inferred_year, "year_basis": r.text("year_basis"),
         "population": r.text("population"), "target_id": target, **prov.provenance("indicators", r),
         "notes": r.text("notes"),
     }

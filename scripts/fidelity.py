@@ -5,13 +5,14 @@ Usage while curating:  python -m scripts.fidelity sources/curated/<table>/<docum
 Re-measure the threshold:  python -m scripts.fidelity --calibrate
 """
 import csv
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from scripts.textfold import collapse_ws, ocr_fold
+from scripts.textfold import collapse_ws, fold, ocr_fold, printed_numbers, symbol_fold
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "sources" / "documents"
@@ -27,6 +28,11 @@ RESTORED_COLUMN = {
     "indicators": "indicator",
     "curation_gaps": None,
 }
+# Cells printed beside the restored one in a table row, taken out of the excerpt before the comparison.
+OTHER_CELLS = {"capital_projects": ["owner_printed"]}
+# Where a table has the printed form of the restored cell, the restoration is compared with it (once it is found
+# in the excerpt), so a name the OCR split around other text ("Phu … Cuomg") is compared without that text.
+PRINTED_FORM = {"project_wards": "name_printed"}
 # partial_ratio of the OCR-folded texts. Measured with --calibrate on the 404 reviewed rows (2026-11-22):
 # each restoration against its own excerpt scores 80-100 (5th percentile 86, median 95); against a random
 # other excerpt of the same table, median 50, 95th percentile 58, 99th 71 (2 of 404 reach 80: short names
@@ -63,10 +69,143 @@ def check_row(table: str, row: dict) -> list[str]:
         problems.append(f"excerpt: not found verbatim in document {row['document_id']}")
     column = RESTORED_COLUMN.get(table)
     if column and excerpt.strip() and (row.get(column) or "").strip():
+        # The excerpt of a table row also holds the owner cell, which the OCR interleaves with the name: it is
+        # taken out before the name is compared.
+        for cell in OTHER_CELLS.get(table, ()):
+            for part in (row.get(cell) or "").split("…"):
+                if part.strip():
+                    excerpt = excerpt.replace(part.strip(), " ")
+        printed_form = row.get(PRINTED_FORM.get(table) or "", "") or ""
+        if printed_form and printed("text", printed_form, excerpt):
+            # the printed cell, its parts joined (found above); quote marks the OCR put inside words dropped
+            excerpt = re.sub(r"[’‘'`]", "", " ".join(printed_form.split("…")))
         score = restoration_score(row[column], excerpt)
         if score < MIN_SCORE:
             problems.append(f"{column}: matches its excerpt only {score:.0f}/100 after folding (needs {MIN_SCORE})")
     return problems
+
+
+# Structured values a row states as printed: each must be found in the row's excerpt (after folding), or the
+# row must say in the basis column where the value comes from instead (a heading, a general assignment, the
+# reading of a garbled cell). kind: how the value is printed (see printed()).
+PRINTED_VALUES = {
+    "capital_projects": [("start_year", "year", "period_basis"), ("end_year", "year", "period_basis"),
+                         ("total_million_vnd", "money", "total_basis"), ("owner_printed", "text", "owner_basis")],
+    "project_money": [("amount_million_vnd", "money", "amount_basis"), ("year", "year", "year_basis")],
+    "decisions": [("symbol", "symbol", "symbol_basis"), ("issued_on", "date", "issued_on_basis"),
+                  ("issuer", "agency", "issuer_basis")],
+    "project_wards": [("name_printed", "text", None)],
+    "plan_tasks": [("due_date", "date", "due_basis"), ("due_year", "year", "due_basis")],
+    "task_agencies": [("printed", "text", None)],
+    "indicators": [("value", "number", "value_basis"), ("value_low", "number", "value_basis"),
+                   ("value_high", "number", "value_basis"), ("rank_of", "number", "value_basis"),
+                   ("ref_year", "year", None)],
+}
+# Words printed before a number that make it approximate, a minimum, a maximum … (folded, OCR forms too:
+# the OCR prints "gần" as "gin"). A value printed with one of them needs that comparator, not "=".
+QUALIFIERS = [(re.compile(r"\b(?:gan|gin|khoang|xap xi|uoc tinh|uoc)\s*$"), "≈"),
+              (re.compile(r"\b(?:it nhat|toi thieu)\s*$"), "≥"),
+              (re.compile(r"\b(?:tren|hon)\s*$"), ">"),
+              (re.compile(r"\b(?:toi da)\s*$"), "≤"),
+              (re.compile(r"\b(?:duoi)\s*$"), "<")]
+COMPARATOR_COLUMN = {"indicators": ("comparator", "value"), "project_money": ("comparator", "amount_million_vnd"),
+                     "capital_projects": ("total_comparator", "total_million_vnd")}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+@lru_cache(maxsize=None)
+def agency_spellings() -> dict:
+    """Canonical agency name → every printed form met (sources/curated/agency_mentions/)."""
+    spellings = {}
+    for path in sorted((ROOT / "sources" / "curated" / "agency_mentions").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            for m in csv.DictReader(f):
+                spellings.setdefault(m["agency"], set()).add(m["printed"])
+    return spellings
+
+
+def _date_printed(value: str, excerpt: str) -> bool:
+    """An ISO date (or YYYY-MM, YYYY) is printed as d/m/yyyy, 'ngày d tháng m năm yyyy', or — for the last day
+    of a month or quarter, which is how a printed month or quarter is normalised — as m/yyyy, 'tháng m năm
+    yyyy', 'Quý III/2025'."""
+    import calendar
+    parts = [int(p) for p in value.split("-")]
+    text = re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/]+", " ", fold(excerpt)))
+    y = parts[0]
+    if len(parts) == 1:
+        return float(y) in printed_numbers(excerpt)
+    m = parts[1]
+    month_forms = [rf"\b0?{m}\s?/\s?{y}\b", rf"\bthang 0?{m} nam {y}\b"]
+    if len(parts) == 2:
+        return any(re.search(f, text) for f in month_forms)
+    d = parts[2]
+    if any(re.search(f, text) for f in (rf"\b0?{d}\s?/\s?0?{m}\s?/\s?{y}\b", rf"\bngay 0?{d} thang 0?{m} nam {y}\b")):
+        return True
+    if d == calendar.monthrange(y, m)[1]:
+        if any(re.search(f, text) for f in month_forms):
+            return True
+        if m % 3 == 0:
+            roman = [k for k, v in ROMAN.items() if v == m // 3][0]
+            return bool(re.search(rf"\bquy {roman}\s?(/|nam)\s?{y}\b", text))
+    return False
+
+
+def printed(kind: str, value: str, excerpt: str) -> bool:
+    """Whether a structured value is printed in the excerpt."""
+    if kind in ("number", "year"):
+        return round(float(value), 6) in printed_numbers(excerpt)
+    if kind == "money":  # million VND, printed in triệu or in tỷ (thousand million)
+        numbers = printed_numbers(excerpt)
+        return round(float(value), 6) in numbers or round(float(value) / 1000, 6) in numbers
+    if kind == "date":
+        return _date_printed(value, excerpt)
+    if kind == "symbol":
+        return symbol_fold(value) in symbol_fold(excerpt)
+    folded = ocr_fold(excerpt)
+    if kind == "agency":
+        forms = {value, value.replace("Ủy ban nhân dân", "UBND"), *agency_spellings().get(value, ())}
+        return any(ocr_fold(f) and ocr_fold(f) in folded for f in forms)
+    # "…" marks a cell the OCR interleaved with its neighbours: each part must be printed, in order.
+    at = 0
+    for part in (ocr_fold(p) for p in value.split("…")):
+        at = folded.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def unprinted_values(table: str, row: dict, excerpt: str | None = None) -> list[str]:
+    """Structured values of a row that its excerpt does not print and no basis explains, as 'field: message'.
+    excerpt: where the values must be printed when it is not the row's own (a task's agencies)."""
+    excerpt = row.get("excerpt") if excerpt is None else excerpt
+    problems = []
+    for field, kind, basis in PRINTED_VALUES.get(table, ()):
+        value = (row.get(field) or "").strip()
+        if not value or (basis and (row.get(basis) or "").strip()):
+            continue
+        if not printed(kind, value, excerpt or ""):
+            why = f"or give {basis}" if basis else "(copy it verbatim from the excerpt)"
+            problems.append(f"{field}: {value!r} is not printed in the excerpt {why}")
+    if table in COMPARATOR_COLUMN:
+        column, field = COMPARATOR_COLUMN[table]
+        problems += _qualifier_problems(row, column, field, excerpt or "")
+    return problems
+
+
+def _qualifier_problems(row, column, field, excerpt) -> list[str]:
+    value = (row.get(field) or "").strip()
+    if not value or (row.get(column) or "=") not in ("=", ""):
+        return []
+    targets = {round(float(value), 6), round(float(value) / 1000, 6)}
+    for match in re.finditer(r"(?<![\w])\d+(?:[.,]\d+)*", excerpt):
+        if printed_numbers(match.group()) & targets:
+            before = re.sub(r"[^a-z ]+", " ", fold(excerpt[max(0, match.start() - 20):match.start()]))
+            for pattern, comparator in QUALIFIERS:
+                if pattern.search(before.strip()):
+                    return [f"{column}: the excerpt prints {excerpt[max(0, match.start() - 12):match.end()]!r}, "
+                            f"so the comparator is {comparator!r}, not {row.get(column) or 'empty'!r}"]
+    return []
 
 
 def calibrate(seed=1):

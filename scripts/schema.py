@@ -46,40 +46,44 @@ PROVENANCE_FKS = [("document_id", "documents", "id"), ("passage_id", "document_p
 
 CURATED_SCHEMA = {
     "capital_projects": (
-        {"id": T, "section": T, "section_title": T, "item_no": T, "name": T, "owner_id": T, "owner_printed": T,
-         "funding_source": T, "start_year": I, "end_year": I, "period_printed": T, "status_note": T,
-         "total_million_vnd": F, **PROVENANCE, "notes": T},
+        {"id": T, "section": T, "section_title": T, "item_no": T, "name": T, "name_reading": T, "owner_id": T,
+         "owner_printed": T, "owner_basis": T, "funding_source": T, "start_year": I, "end_year": I, "period_printed": T,
+         "period_basis": T, "status_note": T, "total_million_vnd": F, "total_comparator": T, "total_measure": T,
+         "total_basis": T, **PROVENANCE, "notes": T},
         "id", [("owner_id", "agencies", "id"), *PROVENANCE_FKS]),
     "project_money": (
-        {"id": T, "project_id": T, "measure": T, "amount_million_vnd": F, "year": I, **PROVENANCE, "notes": T},
+        {"id": T, "project_id": T, "measure": T, "measure_kind": T, "amount_million_vnd": F, "comparator": T,
+         "amount_basis": T, "year": I, "year_basis": T, **PROVENANCE, "notes": T},
         "id", [("project_id", "capital_projects", "id"), *PROVENANCE_FKS]),
     "project_components": (
         {"id": T, "project_id": T, "ordinal": I, "name": T, "objective": T, "scale": T, **PROVENANCE},
         "id", [("project_id", "capital_projects", "id"), *PROVENANCE_FKS]),
     "decisions": (
-        {"id": T, "footnote_no": I, "kind": T, "symbol": T, "issued_on": T, "issuer": T, "subject": T,
-         **PROVENANCE},
+        {"id": T, "footnote_no": I, "kind": T, "symbol": T, "symbol_basis": T, "issued_on": T, "issued_on_basis": T,
+         "issuer": T, "issuer_basis": T, "subject": T, **PROVENANCE},
         "id", PROVENANCE_FKS),
     "project_decisions": (
         {"project_id": T, "decision_id": T},
         ("project_id", "decision_id"), [("project_id", "capital_projects", "id"), ("decision_id", "decisions", "id")]),
     "project_wards": (
         {"project_id": T, "ordinal": I, "name_printed": T, "name": T, "unit_type": T, "ward_code": T,
-         "resolved_via": T, "predecessor": T, "unresolved_reason": T, **PROVENANCE},
+         "resolved_via": T, "predecessor": T, "unresolved_reason": T, "candidate_ward_codes": T, **PROVENANCE},
         ("project_id", "ordinal"), [("project_id", "capital_projects", "id"), ("ward_code", "wards", "code"),
                                     *PROVENANCE_FKS]),
     "plan_tasks": (
         {"id": T, "province_code": T, "group_path": T, "item_no": T, "task": T, "timing_printed": T,
-         "timing_kind": T, "due_date": T, "due_year": I, "status_printed": T, "lead_agencies": T,
-         **PROVENANCE, "notes": T},
-        "id", [("province_code", "provinces", "code"), *PROVENANCE_FKS]),
+         "timing_kind": T, "due_date": T, "due_year": I, "due_basis": T, "status_printed": T, "lead_agencies": T,
+         "inferred_lead_id": T, "inferred_lead_basis": T, **PROVENANCE, "notes": T},
+        "id", [("province_code", "provinces", "code"), ("inferred_lead_id", "agencies", "id"), *PROVENANCE_FKS]),
     "task_agencies": (
-        {"task_id": T, "role": T, "agency_id": T, "body": T, "printed": T, "ordinal": I, "basis": T},
-        ("task_id", "role", "ordinal"), [("task_id", "plan_tasks", "id"), ("agency_id", "agencies", "id")]),
+        {"task_id": T, "role": T, "agency_id": T, "body": T, "printed": T, "ordinal": I, "basis": T, **PROVENANCE,
+         "notes": T},
+        ("task_id", "role", "ordinal"), [("task_id", "plan_tasks", "id"), ("agency_id", "agencies", "id"),
+                                         *PROVENANCE_FKS]),
     "indicators": (
-        {"id": T, "province_code": T, "pillar": T, "indicator": T, "kind": T, "value": F, "value_low": F,
-         "value_high": F, "comparator": T, "unit": T, "rank_of": I, "ref_year": I, "population": T,
-         "target_id": T, **PROVENANCE, "notes": T},
+        {"id": T, "province_code": T, "pillar": T, "indicator": T, "kind": T, "value_kind": T, "value": F,
+         "value_low": F, "value_high": F, "comparator": T, "unit": T, "rank_of": I, "value_basis": T, "ref_year": I,
+         "inferred_year": I, "year_basis": T, "population": T, "target_id": T, **PROVENANCE, "notes": T},
         "id", [("province_code", "provinces", "code"), ("target_id", "indicators", "id"), *PROVENANCE_FKS]),
     "curation_gaps": (
         {"id": T, "reason": T, **PROVENANCE},
