@@ -54,7 +54,10 @@ def excerpt_found(document_id: str, excerpt: str) -> bool:
 
 
 def restoration_score(restored: str, excerpt: str) -> float:
-    return fuzz.partial_ratio(ocr_fold(restored), ocr_fold(excerpt))
+    """partial_ratio of the folded texts. "[…]" in a restoration marks words that cannot be read (often where the
+    OCR printed a neighbouring cell instead): each readable part is compared on its own, the worst counts."""
+    parts = [p for p in (ocr_fold(p) for p in restored.split("[…]")) if len(p) >= 4] or [ocr_fold(restored)]
+    return min(fuzz.partial_ratio(p, ocr_fold(excerpt)) for p in parts)
 
 
 def check_row(table: str, row: dict) -> list[str]:
