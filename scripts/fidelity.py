@@ -3,6 +3,7 @@ restored (diacritic-correct) text really is what the excerpt says.
 
 Usage while curating:  python -m scripts.fidelity sources/curated/<table>/<document>.csv ...
 Re-measure the threshold:  python -m scripts.fidelity --calibrate
+Count values not printed in their excerpts (by table and field):  python -m scripts.fidelity --printed [CURATED_DIR]
 """
 import csv
 import re
@@ -64,6 +65,10 @@ def check_row(table: str, row: dict) -> list[str]:
     """Problems with one row, each as 'field: message'."""
     if "excerpt" not in row:  # link tables (project_decisions, agency_mentions) carry no provenance
         return []
+    if table == "task_agencies":  # an agency printed with its task has no excerpt of its own: the task's is checked
+        if not (row.get("excerpt") or "").strip():
+            return []
+        row = {**row, "document_id": row.get("document_id") or row["task_id"].split("/")[0]}
     problems = []
     excerpt = row.get("excerpt") or ""
     if not excerpt.strip():
@@ -232,6 +237,33 @@ def calibrate(seed=1):
           f"{sum(w >= MIN_SCORE for w in wrong)} at or above {MIN_SCORE}")
 
 
+def printed_report(root: Path = ROOT / "sources" / "curated"):
+    """Rows whose structured values are not printed in their excerpts and have no basis, by table and field.
+    task_agencies rows without an excerpt of their own are checked against their task's excerpt, as the build does."""
+    from collections import Counter
+
+    def rows(table):
+        for path in sorted((root / table).glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as f:
+                yield from csv.DictReader(f)
+
+    tasks = {r["id"]: r for r in rows("plan_tasks")}
+    flagged, fields, total = Counter(), Counter(), Counter()
+    for table in PRINTED_VALUES:
+        for r in rows(table):
+            total[table] += 1
+            excerpt = (r.get("excerpt") or tasks[r["task_id"]]["excerpt"]) if table == "task_agencies" else None
+            problems = {p.split(":")[0] for p in unprinted_values(table, r, excerpt)}
+            flagged[table] += bool(problems)
+            fields.update(f"{table}.{p}" for p in problems)
+    for table in PRINTED_VALUES:
+        print(f"{table}: {flagged[table]} of {total[table]} rows flagged")
+    for field, n in sorted(fields.items()):
+        print(f"  {field}: {n}")
+    print(f"total: {sum(flagged.values())} of {sum(total.values())} rows")
+    return 1 if flagged else 0
+
+
 def main(paths):
     bad = 0
     for path in map(Path, paths):
@@ -250,4 +282,6 @@ def main(paths):
 if __name__ == "__main__":
     if sys.argv[1:] == ["--calibrate"]:
         sys.exit(calibrate())
+    if sys.argv[1:2] == ["--printed"]:
+        sys.exit(printed_report(*map(Path, sys.argv[2:3])))
     sys.exit(main(sys.argv[1:]))
