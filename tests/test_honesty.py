@@ -56,11 +56,11 @@ def test_row_21_keeps_its_legible_coordinating_agency_and_has_no_lead(db):
 
 def test_inferred_lead_is_shown_as_inferred_on_the_task_page(client):
     page = client.get("/catalog/plan_tasks/" + tilde_encode(f"{KH215}/III.1.a")).text
-    assert "Suy ra, không in" in page and "Suy ra từ Mục VI.2.a" in page
+    assert "Không in trong trích đoạn" in page and "Suy ra từ Mục VI.2.a" in page
     table = client.get("/catalog/plan_tasks?id=" + quote(f"{KH215}/III.1.a", safe="")).text
     assert "Suy ra từ Mục VI.2.a" in table
     printed = client.get("/catalog/plan_tasks/" + tilde_encode("angiang-kh-15-du-2025/1.1")).text
-    assert "Suy ra, không in" not in printed  # a task whose lead is printed shows nothing inferred
+    assert "Không in trong trích đoạn" not in printed  # a task whose lead is printed shows nothing inferred
 
 
 def test_a_filter_on_ref_year_finds_printed_years_only(client, db):
