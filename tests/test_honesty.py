@@ -14,21 +14,21 @@ def printed_or_assigned_leads(db, agency):
 
 
 def test_lead_counts_are_printed_or_assigned_leads_only(client, db):
-    """Sở KH&CN Đồng Tháp leads 17 tasks by name (VI.2, Phụ lục I, VI.2.b); the 44 tasks for which it is only the
+    """Sở KH&CN Đồng Tháp leads 16 tasks by name (VI.2, Phụ lục I, VI.2.b); the 43 tasks for which it is only the
     plan's general focal point (VI.2.a) are counted nowhere as led."""
     led = printed_or_assigned_leads(db, SKHCN)
     inferred = {r[0] for r in db.execute("select id from plan_tasks where inferred_lead_id = ?", [SKHCN])}
-    assert len(led) == 17 and len(inferred) == 44 and not led & inferred
+    assert len(led) == 16 and len(inferred) == 43 and not led & inferred
     facet = client.json("/catalog/plan_tasks.json?_facet_array=lead_agencies&_size=0")["facet_results"]
     counts = {f["value"]: f["count"] for f in facet["lead_agencies"]["results"]}
-    assert counts[SKHCN] == 17
+    assert counts[SKHCN] == 16
     query = client.json("/catalog/tasks_led_by_agency.json?agency=khoa+hoc+va+cong+nghe&_shape=array&_size=max")
     dong_thap = {r["task_id"] for r in query if r["province"] == "Tỉnh Đồng Tháp"}
     assert dong_thap == led
     assert all(r["basis"] for r in query)
     most = {(r["agency"], r["province"]): r for r in client.json("/catalog/agencies_most_lead_tasks.json?_shape=array")}
     row = most[("Sở Khoa học và Công nghệ", "Đồng Tháp")]
-    assert row["lead_tasks"] == 17 and row["inferred_only_not_counted"] == 44
+    assert row["lead_tasks"] == 16 and row["inferred_only_not_counted"] == 43
 
 
 def test_leads_decided_from_section_vi(db):
@@ -44,6 +44,9 @@ def test_leads_decided_from_section_vi(db):
         assert (agency, basis, locator) == ("82-so-noi-vu", "assigned in Mục VI", "Mục VI.4.b")
         assert "S& Noi vu phdi hop" in excerpt
     assert lead("III.1.a") == []  # no section of VI assigns it: no lead
+    assert lead("III.1.c") == []  # VI.1.b and VI.2.b-2 both cover it: the plan does not say which leads
+    assert lead("III.1.b")[0][0].startswith("82-ban-chi-dao") and lead("III.1.b")[0][1:3] == (
+        "assigned in Mục VI", "Mục VI.1.b")
 
 
 def test_row_21_keeps_its_legible_coordinating_agency_and_has_no_lead(db):
