@@ -13,6 +13,7 @@ from datasette.utils import path_with_replaced_args, tilde_encode, to_css_class
 from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts import spec  # noqa: E402
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 
 
@@ -41,6 +42,7 @@ def prepare_jinja2_environment(env):
     env.globals["facet_results_html"] = facet_results_html
     env.globals["table_head_html"] = table_head_html
     env.globals["table_body_html"] = table_body_html
+    env.globals["not_printed_columns"] = spec.not_printed_columns  # row.html: inferred values and their bases
 
 
 def facet_results_html(sorted_facet_results, database, table, request):

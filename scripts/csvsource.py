@@ -84,12 +84,13 @@ class Row:
             raise self.error(field, f"{value!r} is not one of {sorted(options)}")
         return value
 
-    def typed(self, table: "spec.Table", column: str):
+    def typed(self, table: "spec.Table", column: str, required=None):
         """The value of a table column as its spec says: type, required, categories, minimum/maximum. The CSV
-        column is the field's `csv` name where it has one."""
+        column is the field's `csv` name where it has one. required: True/False where a rule of the loader makes
+        the column required or optional for this row (e.g. a comparator only when an amount is given)."""
         field = table.by_name[column]
         name = field.get("csv", column)
-        required = table.required(column)
+        required = table.required(column) if required is None else required
         constraints = field.get("constraints") or {}
         if field.get("categories"):
             return self.choice(name, table.categories(column), required)
@@ -140,9 +141,10 @@ def record(table: str, row: Row, values: dict) -> dict:
     return {**values, **rest}
 
 
-def choice(row: Row, table: str, column: str):
-    """The value of an enumerated column, checked against its spec's categories."""
-    return row.typed(spec.table(table), column)
+def choice(row: Row, table: str, column: str, required=None):
+    """The value of an enumerated column, checked against its spec's categories (required as its spec says,
+    unless the caller's rule says otherwise for this row)."""
+    return row.typed(spec.table(table), column, required)
 
 
 def read_table(table: "spec.Table", root=None) -> list[Row]:

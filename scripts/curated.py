@@ -1,10 +1,11 @@
 """Load the reviewed CSV tables under sources/curated/ (see its README): check each row's provenance and
 values, resolve agency names to `agencies`, and link each row to the passage its excerpt comes from."""
 import bisect
+import json
 
 from scripts import spec
 from scripts.csvsource import Row, choice, read_table, record, unique
-from scripts.fidelity import check_row
+from scripts.fidelity import check_row, unprinted_values
 from scripts.textfold import collapse_ws
 
 CURATED = spec.sources_root() / "curated"
@@ -41,7 +42,7 @@ class Provenance:
         doc = row["document_id"]
         if doc not in self.documents:
             raise row.error("document_id", f"{doc!r} is not in sources/documents.csv")
-        for problem in check_row(table, row.values):
+        for problem in check_row(table, row.values) + unprinted_values(table, row.values):
             field, message = problem.split(": ", 1)
             raise row.error(field, message)
         offsets, ids, text = self.passages[doc]
@@ -155,22 +156,17 @@ def load_curated(db):
 
     tasks = rows_of("plan_tasks")
     unique(tasks, "id")
-    db["plan_tasks"].insert_all(task_record(r, prov) for r in tasks)
-    task_ids = {r["id"]: prov.province(r) for r in tasks}
+    db["plan_tasks"].insert_all(task_record(r, prov, agencies) for r in tasks)
+    task_rows = {r["id"]: r for r in tasks}
     task_agencies = rows_of("task_agencies")
     for r in task_agencies:
-        if r["task_id"] not in task_ids:
+        if r["task_id"] not in task_rows:
             raise r.error("task_id", f"{r['task_id']!r} is not a plan task")
-    db["task_agencies"].insert_all(
-        record("task_agencies", r, {
-            "task_id": r["task_id"], "role": choice(r, "task_agencies", "role"),
-            "agency_id": agencies.resolve(r, "agency", task_ids[r["task_id"]]),
-            "body": choice(r, "task_agencies", "body"), "printed": r.text("printed"),
-            "ordinal": r.integer("ordinal", True), "basis": r.text("basis", True)})
-        for r in task_agencies
-    )
+    db["task_agencies"].insert_all(task_agency_record(r, task_rows[r["task_id"]], prov, agencies) for r in task_agencies)
 
-    # A JSON array of each task's lead agencies, so the table facets by lead agency (_facet_array).
+    # A JSON array of each task's lead agencies, so the table facets by lead agency (_facet_array). Only leads
+    # printed with the task or assigned to it by name (Phụ lục I, a paragraph of Mục VI) are in task_agencies;
+    # a lead inferred from a general assignment is plan_tasks.inferred_lead_id and counts nowhere.
     db.execute("update plan_tasks set lead_agencies = (select json_group_array(agency_id) from"
                " (select distinct agency_id from task_agencies where task_id = plan_tasks.id and role = 'lead'))")
 
@@ -206,6 +202,32 @@ def load_generic(db, prov: Provenance, exclude):
             record(table.name, r, prov.provenance(table.name, r) if table.has_provenance else {}) for r in rows)
 
 
+# The value sets these rules use are the columns' categories in the specs: the comparator scheme
+# (sources/tables/_shared.yml `comparator`: "=" exact, "≈" approximate, "≥" at least, ">" more than, "≤", "<",
+# "range"), the kinds of money (`money_measure`: totals add one kind at a time) and task_agencies.basis.
+PRINTED_WITH_TASK = "printed with the task"  # the one basis whose agency is printed in the task's own excerpt
+
+
+def task_agency_record(r, task, prov, agencies):
+    """An agency of a task. Its printed form must be in the row's own excerpt (where the assignment is printed:
+    Phụ lục I, a paragraph or heading of Mục VI) or, when the row has none, in the task's excerpt."""
+    basis = choice(r, "task_agencies", "basis")
+    own = bool(r["excerpt"])
+    if basis != PRINTED_WITH_TASK and not own:
+        raise r.error("excerpt", f"basis {basis!r} needs the locator and excerpt where the assignment is printed")
+    source = r if own else task
+    values = {**r.values, "document_id": task["document_id"], "excerpt": source["excerpt"]}
+    for problem in unprinted_values("task_agencies", values):
+        field, message = problem.split(": ", 1)
+        raise r.error(field, message)
+    provenance = (prov.provenance("task_agencies", Row(r.path, r.line, values)) if own else
+                  {"document_id": task["document_id"], "locator": task["locator"], "excerpt": task["excerpt"],
+                   "passage_id": prov.check("plan_tasks", task)})
+    return record("task_agencies", r, {
+        "task_id": r["task_id"], "agency_id": agencies.resolve(r, "agency", prov.province(task)),
+        "ordinal": r.integer("ordinal", True), "basis": basis, **provenance})
+
+
 def numbered(rows, field):
     """(row, n): n counts rows per value of field, so ids stay stable when another file gains rows."""
     seen = {}
@@ -218,6 +240,10 @@ def project_record(r, prov, agencies):
     start, end = r.integer("start_year", **YEARS), r.integer("end_year", **YEARS)
     if start and end and end < start:
         raise r.error("end_year", f"{end} is before start_year {start}")
+    total = r.number("total_million_vnd", minimum=0)
+    if total is not None and not r["total_measure"]:
+        measures = spec.table("capital_projects").categories("total_measure")
+        raise r.error("total_measure", f"say what the amount is: one of {sorted(measures)}")
     return record("capital_projects", r, {
         "id": r["id"], "section": choice(r, "capital_projects", "section"),
         "section_title": r.text("section_title"), "item_no": r.text("item_no", True), "name": r.text("name", True),
@@ -225,7 +251,8 @@ def project_record(r, prov, agencies):
         "owner_printed": r.text("owner_printed"),
         "funding_source": choice(r, "capital_projects", "funding_source"),
         "start_year": start, "end_year": end, "period_printed": r.text("period_printed"),
-        "status_note": r.text("status_note"), "total_million_vnd": r.number("total_million_vnd", minimum=0),
+        "status_note": r.text("status_note"), "total_million_vnd": total,
+        "total_comparator": choice(r, "capital_projects", "total_comparator", required=total is not None),
         **prov.provenance("capital_projects", r), "notes": r.text("notes"),
     })
 
@@ -236,41 +263,63 @@ def project_ward_record(r, prov, wards, project_of):
         raise r.error("ward_code", f"{code!r} is not in the official ward list")
     if code is None and not r["unresolved_reason"]:
         raise r.error("unresolved_reason", "a commune without ward_code must say why it is unresolved")
+    # Candidates of an unresolved name, "29938 | 30157": stored as a JSON array so pages and facets can list them.
+    codes = [c.strip() for c in (r.text("candidate_ward_codes") or "").split("|") if c.strip()]
+    for c in codes:
+        if c not in wards:
+            raise r.error("candidate_ward_codes", f"{c!r} is not in the official ward list")
+    if codes and code is not None:
+        raise r.error("candidate_ward_codes", "a resolved commune has a ward_code, not candidates")
+    candidates = json.dumps(codes, ensure_ascii=False) if codes else None
     return record("project_wards", r, {
         "project_id": project_of(r), "ordinal": r.integer("ordinal", True), "name_printed": r.text("name_printed", True),
         "name": r.text("name"), "unit_type": r.text("unit_type"), "ward_code": code,
         "resolved_via": choice(r, "project_wards", "resolved_via"),
         "predecessor": r.text("predecessor"), "unresolved_reason": r.text("unresolved_reason"),
-        **prov.provenance("project_wards", r),
+        "candidate_ward_codes": candidates, **prov.provenance("project_wards", r),
     })
 
 
-def task_record(r, prov):
+def task_record(r, prov, agencies):
     province = r.text("province_code", True)
     if province != prov.province(r):
         raise r.error("province_code", f"{province!r} is not the province of document {r['document_id']!r}")
+    inferred = agencies.resolve(r, "inferred_lead", province) if r["inferred_lead"] else None
+    if inferred and not r["inferred_lead_basis"]:
+        raise r.error("inferred_lead_basis", "an inferred lead needs the place it is inferred from")
     return record("plan_tasks", r, {
         "id": r["id"], "province_code": province, "group_path": r.text("group_path"), "item_no": r.text("item_no", True),
         "task": r.text("task", True), "timing_printed": r.text("timing_printed"),
         "timing_kind": choice(r, "plan_tasks", "timing_kind"), "due_date": r.iso_date("due_date"),
         "due_year": r.integer("due_year", **YEARS), "status_printed": r.text("status_printed"),
-        **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
+        "inferred_lead_id": inferred, **prov.provenance("plan_tasks", r), "notes": r.text("notes"),
     })
 
 
 def indicator_record(r, prov, by_id):
     value, low, high = r.number("value"), r.number("value_low"), r.number("value_high")
-    if value is None and (low is None or high is None):
+    value_kind = choice(r, "indicators", "value_kind")
+    if value_kind == "qualitative" and any(v is not None for v in (value, low, high)):
+        raise r.error("value", "a qualitative indicator (no number printed) has no value")
+    if value_kind == "number" and value is None and (low is None or high is None):
         raise r.error("value", "an indicator needs a value, or value_low and value_high")
+    # ref_year is a year the excerpt prints; a year taken from a heading or the report's date is inferred_year,
+    # with year_basis saying where it comes from, so a filter on ref_year finds printed years only.
+    inferred_year = r.typed(spec.table("indicators"), "inferred_year")
+    if inferred_year is not None and not r["year_basis"]:
+        raise r.error("year_basis", "an inferred year needs the place it is inferred from")
+    if inferred_year is not None and r["ref_year"]:
+        raise r.error("inferred_year", "a row has a printed ref_year or an inferred year, not both")
     target = r.text("target_id")
     if target is not None and target not in by_id:
         raise r.error("target_id", f"{target!r} is not an indicator id")
     return record("indicators", r, {
         "id": r["id"], "province_code": r.text("province_code", True), "pillar": r.text("pillar"),
         "indicator": r.text("indicator", True), "kind": choice(r, "indicators", "kind"),
-        "value": value, "value_low": low, "value_high": high,
-        "comparator": choice(r, "indicators", "comparator"),
-        "unit": r.text("unit", True), "rank_of": r.integer("rank_of"), "ref_year": r.integer("ref_year", **YEARS),
+        "value_kind": value_kind, "value": value, "value_low": low, "value_high": high,
+        "comparator": choice(r, "indicators", "comparator", required=value_kind == "number"),
+        "unit": r.text("unit", value_kind == "number"), "rank_of": r.integer("rank_of"),
+        "ref_year": r.integer("ref_year", **YEARS), "inferred_year": inferred_year,
         "population": r.text("population"), "target_id": target, **prov.provenance("indicators", r),
         "notes": r.text("notes"),
     })

@@ -11,8 +11,19 @@ A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `fo
     a category's `label` likewise. Categories are enforced: a CSV value outside them fails the build.
   - a field may say `derived: true` (the build computes it; not in the CSV) or `csv: <name>` (the CSV column it
     is read from, when named otherwise, e.g. an agency name the build resolves to agency_id);
+  - a field the row states as printed says `printed: {as: <kind>, basis: <column>}`: the build checks that the
+    excerpt prints it (kind: number, year, money, date, symbol, agency, text), unless the basis column says where
+    it comes from instead; `comparator: <column>` (a printed qualifier such as "gần" needs that comparator, not
+    "="), `beside: <restored column>` (a cell the OCR interleaves with the restored one, taken out of the excerpt
+    before the restoration is compared), `form_of: <restored column>` (the printed form of the restored cell,
+    which the restoration is compared with); a value the document does not print for the row (a guess, a lead
+    inferred from a general assignment, a year from a heading) lives in its own column marked `inferred: true` or
+    `inferred: {basis: <column>}`, never in the printed one; row pages show these and every basis column apart
+    (not_printed_columns());
   - `- include: <group>` in `fields` inserts a field group of sources/tables/_shared.yml (the provenance
-    columns every curated table carries, with their foreign keys);
+    columns every curated table carries, with their foreign keys), optionally with `derived: [names]` (fields of
+    the group the build computes for this table) and `optional: [names]` (fields its CSV may leave empty); a field's `categories: {include: <group>}`
+    takes a value set several columns share (the comparator scheme, the kinds of money) from the same file;
   - table keys: `position` (order of tables on the home page, in the catalog and the build), `csv` (where the
     rows come from: `path` below the sources root, a file or a folder of one CSV per document, and `header` when
     the CSV's column order differs from the fields'), `restored` (the restored column the fidelity check matches
@@ -23,7 +34,7 @@ The sources root is `sources/` unless the CATALOG_SOURCES environment variable n
 toy-table test builds and serves a copy). Only PyYAML is needed, so pages, plugins and the build can all use it.
 
 For pages in Vietnamese (or English): column_label(), column_description(), enum_label(), table_title(),
-table_description(), shown_columns().
+table_description(), shown_columns(), not_printed_columns().
 """
 import os
 from functools import lru_cache
@@ -42,7 +53,11 @@ PYTHON_TYPES = {"TEXT": str, "INTEGER": int, "FLOAT": float}
 SHARED = "_shared.yml"
 TABLE_KEYS = {"name", "position", "title", "description", "source", "source_url", "license", "license_url", "fields",
               "primaryKey", "foreignKeys", "csv", "restored", "portal"}
-FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv"}
+FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv", "printed",
+              "inferred"}
+# How a value the row states as printed must appear in its excerpt (scripts/fidelity.py printed() reads each kind).
+PRINTED_KINDS = {"number", "year", "money", "date", "symbol", "agency", "text"}
+PRINTED_KEYS = {"as", "basis", "comparator", "beside", "form_of"}
 CONSTRAINTS = {"required", "minimum", "maximum"}  # what csvsource.Row.typed() enforces
 PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search"}
 
@@ -69,10 +84,10 @@ class Table:
                 group = shared.get(field["include"])
                 if group is None:
                     raise self.error("fields", f"includes {field['include']!r}, which {SHARED} does not define")
-                self.fields += group.get("fields") or []
+                self.fields += self._included(field, group.get("fields") or [])
                 self.foreign_keys += [_fk(fk) for fk in group.get("foreignKeys") or []]
             else:
-                self.fields.append(field)
+                self.fields.append(self._with_categories(field, shared))
         self.foreign_keys = [_fk(fk) for fk in spec.get("foreignKeys") or []] + self.foreign_keys
         self.by_name = {f["name"]: f for f in self.fields}
         self.portal = spec.get("portal") or {}
@@ -81,6 +96,36 @@ class Table:
 
     def error(self, key, message):
         return BuildError(self.path, None, key, message)
+
+    def _included(self, include, fields):
+        """A group's fields as this table takes them: `derived` ones computed by the build, `optional` ones that
+        its CSV may leave empty (e.g. task_agencies: an agency printed with its task has the task's provenance)."""
+        derived, optional = set(include.get("derived") or []), set(include.get("optional") or [])
+        if set(include) - {"include", "derived", "optional"}:
+            raise self.error("fields", f"include {include['include']!r} has unknown keys "
+                                       f"{sorted(set(include) - {'include', 'derived', 'optional'})} (derived, optional)")
+        unknown = (derived | optional) - {f["name"] for f in fields}
+        if unknown:
+            raise self.error("fields", f"include {include['include']!r} names {sorted(unknown)}, not fields of the group")
+        out = []
+        for f in fields:
+            if f["name"] in derived:
+                f = {**f, "derived": True}
+            if f["name"] in optional:
+                f = {**f, "constraints": {**(f.get("constraints") or {}), "required": False}}
+            out.append(f)
+        return out
+
+    def _with_categories(self, field, shared):
+        """The field with `categories: {include: <group>}` replaced by the group's categories in _shared.yml."""
+        categories = field.get("categories")
+        if not isinstance(categories, dict):
+            return field
+        group = (shared.get(categories.get("include")) or {}).get("categories")
+        if not group:
+            raise self.error("fields", f"{field.get('name')!r} includes categories {categories.get('include')!r}, "
+                                       f"which {SHARED} does not define")
+        return {**field, "categories": group}
 
     def check(self):
         """Every name a spec mentions must be one of its fields: a typo fails the build, not a page."""
@@ -99,6 +144,27 @@ class Table:
             if set(field.get("constraints") or {}) - CONSTRAINTS:
                 raise self.error("fields", f"{field['name']!r} has constraints the build does not check: "
                                            f"{sorted(set(field['constraints']) - CONSTRAINTS)} (it checks {sorted(CONSTRAINTS)})")
+        for field in self.fields:
+            printed = field.get("printed")
+            if printed is None:
+                continue
+            if not isinstance(printed, dict) or set(printed) - PRINTED_KEYS or printed.get("as") not in PRINTED_KINDS:
+                raise self.error("fields", f"{field['name']!r} has printed {printed!r}: keys {sorted(PRINTED_KEYS)}, "
+                                           f"`as` one of {sorted(PRINTED_KINDS)}")
+            for key in ("basis", "comparator", "beside", "form_of"):
+                if printed.get(key) and printed[key] not in self.by_name:
+                    raise self.error("fields", f"{field['name']!r} printed.{key} names {printed[key]!r}, which is not "
+                                               f"a field of {self.name}")
+            for key in ("beside", "form_of"):
+                if printed.get(key) and printed[key] != self.spec.get("restored"):
+                    raise self.error("fields", f"{field['name']!r} printed.{key} must name the restored column")
+        for field in self.fields:
+            inferred = field.get("inferred")
+            if inferred in (None, True):
+                continue
+            if not isinstance(inferred, dict) or set(inferred) - {"basis"} or inferred.get("basis") not in self.by_name:
+                raise self.error("fields", f"{field['name']!r} has inferred {inferred!r}: true, or {{basis: <a field of "
+                                           f"{self.name}>}}")
         mentioned = [("primaryKey", c) for c in self.primary_key] + [("foreignKeys", c) for c, _, _ in self.foreign_keys]
         for key in ("label_column", "sort", "sort_desc"):
             if self.portal.get(key):
@@ -172,6 +238,18 @@ class Table:
         field = self.by_name[column]
         default = bool(field.get("categories"))
         return bool((field.get("constraints") or {}).get("required", default))
+
+    def not_printed_columns(self) -> list[str]:
+        """Columns whose values the excerpt does not print: inferred values and the basis columns (of printed values
+        read from elsewhere, and of inferred ones), in field order."""
+        names = set()
+        for f in self.fields:
+            if f.get("inferred"):
+                names.add(f["name"])
+            for key in ("printed", "inferred"):
+                if isinstance(f.get(key), dict) and f[key].get("basis"):
+                    names.add(f[key]["basis"])
+        return [f["name"] for f in self.fields if f["name"] in names]
 
     @property
     def has_provenance(self) -> bool:
@@ -311,6 +389,13 @@ def enum_label(name, column, value, lang="vi", root=None):
         if isinstance(c, dict) and c.get("value") == value and c.get("label"):
             return in_language(c["label"], lang)
     return value
+
+
+def not_printed_columns(name, root=None) -> list[str]:
+    """The columns a row page shows apart, as not printed in the excerpt (Table.not_printed_columns); none for a
+    table without a spec."""
+    found = tables(root)
+    return found[name].not_printed_columns() if name in found else []
 
 
 def shown_columns(name, root=None) -> list[str]:

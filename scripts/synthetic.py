@@ -378,7 +378,7 @@ class Generator:
             line = doc.add(f"- {indicator}.")[0]
             row = {"id": f"{doc.id}/ct-{i}", "document_id": doc.id, "province_code": p.code,
                    "pillar": rng.choice(PILLARS), "indicator": indicator, "kind": "target", "value": f"{value:g}",
-                   "comparator": comparator, "unit": unit, "rank_of": "34" if unit == "rank" else "",
+                   "comparator": comparator, "unit": unit, "rank_of": "",
                    "ref_year": str(year), "locator": f"Mục I, chỉ tiêu {i}", "excerpt": line[2:].rstrip(".")}
             doc.rows["indicators"].append(row)
             self.targets[p.code].append(row)
@@ -439,7 +439,7 @@ class Generator:
                 if coordinating_printed:
                     parts.append(doc.printed("Cơ quan phối hợp: ") + ", ".join(coordinating_printed) + ".")
                 doc.add_printed(f"{label}) " + " ".join(parts))
-                excerpt = printed_task
+                excerpt = " ".join(parts)  # the item with its timing and agencies, as the build's check asks
                 task_id = f"{doc.id}/{item}"
                 doc.rows["plan_tasks"].append({
                     "id": task_id, "document_id": doc.id, "province_code": p.code,
@@ -469,11 +469,14 @@ class Generator:
             total = str(round(math.exp(rng.uniform(math.log(300), math.log(150000)))))
         lead_printed = self.agency_printed(doc, lead)
         excerpt = f"{doc.printed(name)} {lead_printed} {period}" + (f" {doc.printed(status)}" if status else "")
+        if total:
+            excerpt += " " + f"{int(total):,}".replace(",", ".") + doc.printed(" triệu đồng")
         doc.add_printed(f"{item} {excerpt}")
         row = {"id": f"{doc.id}/{section}.{item}", "document_id": doc.id, "section": section,
                "section_title": SECTIONS[section], "item_no": item, "name": name, "owner": lead[0],
                "owner_printed": lead_printed, "funding_source": funding, "start_year": str(start),
                "end_year": str(end), "period_printed": period, "status_note": status, "total_million_vnd": total,
+               "total_comparator": "=" if total else "", "total_measure": "proposed" if total else "",
                "locator": f"Phụ lục II, {section}.{item}" if section[0] in "AB" else f"{SECTIONS[section]}, dòng {item}",
                "excerpt": excerpt}
         doc.rows["capital_projects"].append(row)
@@ -539,6 +542,8 @@ class Generator:
                 line = doc.add(f"Dự án {item}: {measure} là {shown} triệu đồng")[0]
                 doc.rows["project_money"].append({
                     "project_id": project["id"], "measure": measure, "amount_million_vnd": str(amount),
+                    "comparator": "=", "measure_kind": {"tổng mức đầu tư dự kiến": "proposed",
+                                                        "kinh phí năm 2025": "planned"}.get(measure, "allocated"),
                     "year": "2025" if "2025" in measure else "", "document_id": doc.id,
                     "locator": f"{'Mục II' if section == 'BC' else 'Phụ lục'}, dự án {item}", "excerpt": line})
                 used += 1
@@ -655,7 +660,7 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
             agencies.append({"id": f"{p.code}-{slug(name)}", "name": name, "short_name": short, "province_code": p.code,
                              "kind": kind})
     write_csv(sources / "curated" / "agencies.csv", header["agencies"], agencies)
-    defaults = {"basis": "printed with the task", "body": "agency"}
+    defaults = {"basis": "printed with the task", "body": "agency", "value_kind": "number"}
     for doc in docs:
         mentions = [{"agency": name, "short_name": agency[1], "kind": agency[2], "province_code": doc.province.code,
                      "printed": printed, "document_id": doc.id}

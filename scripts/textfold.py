@@ -38,3 +38,34 @@ def ocr_fold(text: str) -> str:
     folded = fold(text).translate(_OCR_CHARS)
     folded = _P_AS_D.sub("d", folded)
     return collapse_ws(re.sub(r"[^\w ]+", " ", folded))
+
+
+# Numbers as the documents print them: "45.900" and "1.583" (dot groups thousands), "45,9" and "0,7" (comma
+# marks decimals), "02" (zero-padded counts); the OCR sometimes prints a decimal dot ("95.5"). Each token is
+# read both ways, so a value is "printed" when either reading gives it.
+_NUMBER = re.compile(r"(?<![\w])\d+(?:[.,]\d+)*")
+
+
+def printed_numbers(text: str) -> set[float]:
+    """Every value a number token of text can stand for."""
+    values = set()
+    for token in _NUMBER.findall(text or ""):
+        for thousands, decimal in ((".", ","), (",", ".")):
+            parts = token.split(decimal)
+            if len(parts) > 2:
+                continue
+            whole = parts[0].split(thousands)
+            if len(whole) > 1 and not all(len(g) == 3 for g in whole[1:]):
+                continue
+            try:
+                values.add(round(float("".join(whole) + ("." + parts[1] if len(parts) == 2 else "")), 6))
+            except ValueError:
+                pass
+    return values
+
+
+def symbol_fold(text: str) -> str:
+    """A decision symbol for comparison: folded, only letters and digits, the OCR's "QĐ" ("QP", "0B", "0D", "0P")
+    as qd."""
+    folded = re.sub(r"/\s*[q0o]\s*[pbdo0]\s*-", "/qd-", fold(text or ""))
+    return re.sub(r"[^a-z0-9]", "", folded)

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from tests.conftest import copy_project, run_build
+from tests.conftest import ROOT, copy_project, run_build
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +71,10 @@ CASES += [
      lambda p: replace_in(p / PROJECTS, "vốn đầu tư công,2023,2025,2023 - 2025", "vốn đầu tư công,2O23,2025,2023 - 2025"),
      "capital_projects/dongthap-kh-215-2025.csv:2: field 'start_year': '2O23' is not a whole number"),
     ("negative amount",
-     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,45900,", "kinh phí đã cấp,-45900,"),
+     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,allocated,45900,", "kinh phí đã cấp,allocated,-45900,"),
      "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': -45900 is below 0"),
     ("non-numeric amount",
-     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,45900,", "kinh phí đã cấp,\"45,9 tỷ\","),
+     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,allocated,45900,", "kinh phí đã cấp,allocated,\"45,9 tỷ\","),
      "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': '45,9 tỷ' is not a number"),
     ("excerpt not in its document",
      lambda p: replace_in(p / MONEY, "ba cap kinh phi 45,9 ty dong", "ba cap kinh phi 46,9 ty dong"),
@@ -92,6 +92,39 @@ CASES += [
      lambda p: replace_in(p / f"{CURATED}/plan_tasks/angiang-kh-15-du-2025.csv", "angiang-kh-15-du-2025,91,",
                           "angiang-kh-15-du-2025,82,"),
      "plan_tasks/angiang-kh-15-du-2025.csv:2: field 'province_code': '82' is not the province of document"),
+]
+
+
+# Issue 14: a value the excerpt does not print, planted in a row that has no basis for it, stops the build with
+# file:line:field — a year, a number, an approximate amount typed exact, a decision symbol, an agency, a lead.
+TASKS = f"{CURATED}/task_agencies"
+CASES += [
+    ("year not printed in the excerpt",
+     lambda p: replace_in(p / PROJECTS, "vốn đầu tư công,2023,2025,2023 - 2025", "vốn đầu tư công,2022,2025,2023 - 2025"),
+     "capital_projects/dongthap-kh-215-2025.csv:2: field 'start_year': '2022' is not printed in the excerpt"),
+    ("indicator value not printed in the excerpt",
+     lambda p: replace_in(p / f"{CURATED}/indicators/dongthap-kh-215-2025.csv", ",target,number,85,", ",target,number,86,"),
+     "indicators/dongthap-kh-215-2025.csv:5: field 'value': '86' is not printed in the excerpt"),
+    ("approximate amount typed exact",
+     lambda p: replace_in(p / MONEY, ",planned,186000,≈,", ",planned,186000,=,"),
+     "project_money/dongthap-bc-222-2025.csv:4: field 'comparator': the excerpt prints"),
+    ("decision symbol not printed",
+     lambda p: replace_in(p / f"{CURATED}/decisions/dongthap-kh-215-2025.csv", ",3382/QĐ-UBND,", ",3383/QĐ-UBND,"),
+     "decisions/dongthap-kh-215-2025.csv:2: field 'symbol': '3383/QĐ-UBND' is not printed in the excerpt"),
+    ("agency not printed with the task",
+     lambda p: replace_in(p / f"{TASKS}/angiang-kh-15-du-2025.csv", ",Pang 1y S¢ Khoa hoc va Céng nghé,1,printed",
+                          ",Pang 1y S¢ Tai chinh,1,printed"),
+     "task_agencies/angiang-kh-15-du-2025.csv:2: field 'printed': 'Pang 1y S¢ Tai chinh' is not printed"),
+    ("lead from a general assignment without its excerpt",
+     lambda p: append_row(p / f"{TASKS}/dongthap-kh-215-2025.csv", "dongthap-kh-215-2025/III.1.a,lead,"
+                          "Sở Khoa học và Công nghệ,agency,Sé Khoa hgc va Cong nghé,1,assigned in Mục VI,Mục VI.2.a,,"),
+     f"task_agencies/dongthap-kh-215-2025.csv:{len((ROOT / TASKS / 'dongthap-kh-215-2025.csv').read_text(encoding='utf-8').splitlines()) + 1}:"
+     " field 'excerpt': basis 'assigned in Mục VI' needs the locator"),
+    ("inferred year without its basis",
+     lambda p: replace_in(p / f"{CURATED}/indicators/dongthap-kh-215-2025.csv",
+                          ",2025,Suy ra từ trích yếu Kế hoạch (câu mở đầu: 'tinh Pong Thap nam 2025'): kế hoạch năm 2025;"
+                          " năm không in ở chỉ tiêu,", ",2025,,"),
+     "indicators/dongthap-kh-215-2025.csv:3: field 'year_basis': an inferred year needs"),
 ]
 
 

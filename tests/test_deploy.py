@@ -132,7 +132,7 @@ def test_image_serves_the_catalog_it_built(image):
     assert (final.host("build/catalog.db")).stat().st_size > 1_000_000 and final.host("build/inspect.json").exists()
     with urllib.request.urlopen(base + "/catalog/plan_tasks.json?_size=1", timeout=30) as r:  # 302 to the hash
         assert "/catalog-" in r.url and r.headers["cache-control"] == "public, max-age=31536000, immutable"
-        assert json.load(r)["filtered_table_rows_count"] == 113
+        assert json.load(r)["filtered_table_rows_count"] == 114
     with urllib.request.urlopen(base + "/catalog/plan_tasks", timeout=30) as r:
         page = r.read().decode()
     assert page.count('<td class="col-id type-pk">') == 25  # templates and plugins were copied

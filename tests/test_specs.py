@@ -250,3 +250,48 @@ def test_a_column_added_to_a_spec_and_its_csv_is_loaded_without_code(tmp_path):
     result = build_with_sources(sources, tmp_path / "catalog2.db")
     assert result.returncode == 1
     assert f"{csv.name}:2: field 'approval_year': 1066 is outside 1990..2100" in result.stderr
+
+
+def test_a_printed_rule_written_in_a_spec_is_checked_by_the_build(toy, tmp_path):
+    """A field's `printed` key (issue 14's check, read from the spec): a value the excerpt does not print fails the
+    build on its file, line and field unless the row's basis column says where it comes from; a `printed` key
+    naming a column the table lacks fails the spec in one line."""
+    sources = tmp_path / "sources"
+    shutil.copytree(toy[0], sources)
+    spec_file = sources / "tables" / f"{TOY}.yml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("- include: provenance", (
+        "- {name: year, type: integer, title: Năm, description: năm như in, printed: {as: year, basis: year_basis}}\n"
+        "- {name: year_basis, type: string, title: Căn cứ, description: căn cứ của năm}\n- include: provenance")),
+        encoding="utf-8")
+    csv = sources / "curated" / TOY / f"{DOCUMENT}.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    header, a, b = lines[0].split(","), lines[1].split(",", 5), lines[2].split(",", 5)
+    header[5:5], a[5:5], b[5:5] = ["year", "year_basis"], ["2025", ""], ["2024", ""]  # the excerpt prints 2025
+    csv.write_text("\n".join(",".join(x) for x in (header, a, b)) + "\n", encoding="utf-8")
+    result = build_with_sources(sources, tmp_path / "bad.db")
+    assert result.returncode == 1
+    assert f"{TOY}/{DOCUMENT}.csv:3: field 'year': '2024' is not printed in the excerpt or give year_basis" in result.stderr
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",2024,,", ",2024,Suy ra từ tiêu đề,"), encoding="utf-8")
+    result = build_with_sources(sources, tmp_path / "good.db")
+    assert result.returncode == 0, result.stderr
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("basis: year_basis", "basis: year_basys"),
+                         encoding="utf-8")
+    result = build_with_sources(sources, tmp_path / "spec.db")
+    assert result.returncode == 1
+    assert f"{TOY}.yml: field 'fields': 'year' printed.basis names 'year_basys', which is not a field" in result.stderr
+
+
+def test_value_sets_several_columns_share_are_written_once():
+    """The comparator scheme and the kinds of money: one list in _shared.yml, the same values and words in every
+    column that uses them, and the loader's rules read them from there."""
+    from scripts import spec
+
+    comparators = spec.table("indicators").categories("comparator")
+    assert comparators == spec.table("project_money").categories("comparator") \
+        == spec.table("capital_projects").categories("total_comparator")
+    assert {"=", "≈", "≥", ">", "≤", "<", "range"} == set(comparators)
+    assert spec.table("project_money").categories("measure_kind") \
+        == spec.table("capital_projects").categories("total_measure")
+    assert spec.enum_label("project_money", "measure_kind", "allocated", "vi") == "đã cấp"
+    assert spec.enum_label("capital_projects", "total_comparator", "≈", "en") == "approximate"
+    assert spec.not_printed_columns("plan_tasks") == ["due_basis", "inferred_lead_id", "inferred_lead_basis"]
