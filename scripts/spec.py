@@ -22,8 +22,9 @@ A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `fo
     (not_printed_columns());
   - `- include: <group>` in `fields` inserts a field group of sources/tables/_shared.yml (the provenance
     columns every curated table carries, with their foreign keys), optionally with `derived: [names]` (fields of
-    the group the build computes for this table) and `optional: [names]` (fields its CSV may leave empty); a field's `categories: {include: <group>}`
-    takes a value set several columns share (the comparator scheme, the kinds of money) from the same file;
+    the group the build computes for this table) and `optional: [names]` (fields its CSV may leave empty); a
+    field's `categories: {include: <group>}` takes a value set several columns share (the comparator scheme, the
+    kinds of money) from the same file;
   - table keys: `position` (order of tables on the home page, in the catalog and the build), `csv` (where the
     rows come from: `path` below the sources root, a file or a folder of one CSV per document, and `header` when
     the CSV's column order differs from the fields'), `restored` (the restored column the fidelity check matches
