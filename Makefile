@@ -2,27 +2,28 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-export PYTHONPATH := $(CURDIR)
 
 .PHONY: serve build test install install-dev browser snapshot soak bench static clean
 
 serve: build
-	$(PY) -m scripts.portal
+	$(PY) -m scripts.serve.portal
 
 build: install
-	$(PY) -m scripts.build
+	$(PY) -m scripts.load.build
 	$(VENV)/bin/datasette inspect build/catalog.db --inspect-file build/inspect.json
 
 install: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install-dev: $(VENV)/.installed-dev
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(VENV)/.installed $@
 
 # End-to-end tests drive Debian's chromium (Playwright cannot download its own browser here).
@@ -34,10 +35,10 @@ test: install-dev browser build
 
 # A bounded soak on loopback (5 minutes, 64 connections): failures, latency, memory, file hash.
 soak: build
-	$(PY) -m scripts.soak --seconds 300 --connections 64
+	$(PY) -m bench.soak --seconds 300 --connections 64
 
 snapshot: install-dev
-	$(PY) -m scripts.snapshot_wards
+	$(PY) -m scripts.curate.snapshot_wards
 
 clean:
 	rm -rf build
@@ -51,4 +52,4 @@ bench: install-dev build
 
 # A static copy (every table as JSON and CSV, DCAT catalog, OpenAPI description) for any static host.
 static: build
-	$(PY) -m scripts.static_export
+	$(PY) -m scripts.publish.static_export

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from scripts.textfold import collapse_ws
+from scripts.load.textfold import collapse_ws
 from tests.conftest import ROOT
 
 EXPECTED_WARDS = {("82", "xã"): 82, ("82", "phường"): 20, ("91", "xã"): 85, ("91", "phường"): 14, ("91", "đặc khu"): 3}
@@ -185,3 +185,18 @@ def test_metadata_describes_every_column(client):
         missing = set(table["columns"]) - set(described.get("columns", {}))
         assert not missing, (table["name"], missing)
     assert "wards" in meta and "approximate" in meta["wards"]["description"]
+
+
+def test_build_code_never_imports_serving_code_and_plugins_edit_no_path():
+    """The layout shows the data flow: load, publish and curate never import scripts.serve; plugins import the
+    installed `scripts` package instead of editing sys.path."""
+    import ast
+
+    for package in ("load", "publish", "curate"):
+        for module in (ROOT / "scripts" / package).glob("*.py"):
+            for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                assert not any(n.startswith("scripts.serve") for n in names), f"{module} imports {names}"
+    for plugin in (ROOT / "plugins").glob("*.py"):
+        assert "sys.path" not in plugin.read_text(encoding="utf-8"), plugin

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from scripts.loopback import fetch as get, free_port, wait_until_serving
+from bench.loopback import fetch as get, free_port, wait_until_serving
 from tests.conftest import ROOT
 
 
@@ -25,7 +25,7 @@ def count(db_path, table):
 
 @pytest.fixture(scope="module")
 def static_copy(catalog_path, tmp_path_factory):
-    from scripts.static_export import export
+    from scripts.publish.static_export import export
 
     out = tmp_path_factory.mktemp("static") / "site"
     return out, export(catalog_path, out)
@@ -33,7 +33,7 @@ def static_copy(catalog_path, tmp_path_factory):
 
 def test_static_export_has_every_table_as_json_and_csv(static_copy, catalog_path):
     out, manifest = static_copy
-    from scripts.static_export import metadata, visible_tables
+    from scripts.publish.static_export import metadata, visible_tables
 
     with sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True) as conn:
         tables = visible_tables(conn, metadata())
@@ -85,13 +85,13 @@ def test_static_export_catalog_api_and_manifest(static_copy, catalog_path):
 
 @pytest.fixture(scope="module")
 def synthetic_builds(tmp_path_factory):
-    from scripts import synthetic
+    from bench import synthetic
 
     builds = {}
     for scale in (0.5, 1):
         out = tmp_path_factory.mktemp(f"synthetic-{scale}")
         generated = synthetic.generate(scale, out)
-        seconds, peak, report = synthetic.build(out)  # `python -m scripts.build` in the copy, as a user would
+        seconds, peak, report = synthetic.build(out)  # `python -m scripts.load.build` in the copy, as a user would
         builds[scale] = (out, generated, out / "build" / "catalog.db")
     return builds
 
@@ -132,7 +132,7 @@ def test_synthetic_counts_scale(synthetic_builds):
 
 
 def test_default_catalog_still_two_provinces(tmp_path, db):
-    from scripts.reference import DEFAULT_PROVINCES, catalog_provinces
+    from scripts.load.reference import DEFAULT_PROVINCES, catalog_provinces
 
     assert catalog_provinces(ROOT / "sources") == DEFAULT_PROVINCES == ("82", "91")
     assert {r["code"] for r in db.query("select code from provinces")} == {"82", "91"}
@@ -145,7 +145,7 @@ def test_default_catalog_still_two_provinces(tmp_path, db):
 def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
     import sqlite_utils
 
-    from scripts.indexes import create_indexes, facet_columns, planned_indexes
+    from scripts.load.indexes import create_indexes, facet_columns, planned_indexes
 
     copy = tmp_path / "catalog.db"
     shutil.copyfile(catalog_path, copy)
@@ -164,13 +164,13 @@ def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
 
 @pytest.fixture(scope="module")
 def asgi_server(catalog_path, tmp_path_factory):
-    """scripts.asgi under uvicorn on loopback, as deploy/ runs it."""
+    """scripts.serve.asgi under uvicorn on loopback, as deploy/ runs it."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CATALOG_DATABASE": str(catalog_path),
            "CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0})}
     log = tmp_path_factory.mktemp("asgi") / "server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.asgi:app", "--host", "127.0.0.1",
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.serve.asgi:app", "--host", "127.0.0.1",
                                     "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -205,7 +205,7 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
     assert status == 200 and "public" not in headers["cache-control"] and "private" in headers["cache-control"]
     # Malformed parameters are the caller's mistake on the hashed route too (plugins/param_guard.py).
     assert get(asgi_server + f"/catalog-{digest}/plan_tasks.json?_sort=no_such_column")[0] == 400
-    # The one deliberate difference of scripts/speedups.py: text that is not UTF-8 is an error, not U+FFFD.
+    # The one deliberate difference of scripts/serve/speedups.py: text that is not UTF-8 is an error, not U+FFFD.
     status, _, body = get(asgi_server + f"/catalog-{digest}.json?sql=select+cast(x%27ff41%27+as+text)")
     assert status == 400 and "Could not decode to UTF-8" in json.loads(body)["error"]
     status, headers, _ = get(asgi_server + f"/catalog-{digest}/no_such_table.json")
@@ -215,7 +215,7 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
 RESPONSES = textwrap.dedent("""
     import asyncio, hashlib, json, re, sys
     import httpx
-    from scripts.asgi import create_app
+    from scripts.serve.asgi import create_app
     on = sys.argv[2] == "1"
     app = create_app(database=sys.argv[1], memo=on, speedups=on, hashed_urls=False)
     paths = json.loads(sys.argv[3])
@@ -267,11 +267,11 @@ def test_speedups_answer_what_datasette_answers():
     from datasette.app import Datasette
     from datasette.utils.asgi import Request
 
-    import scripts.speedups
+    import scripts.serve.speedups
 
     original_join = getattr(Datasette.absolute_url, "__wrapped__", Datasette.absolute_url)
     original_added = datasette.utils.path_with_added_args
-    fast_join = scripts.speedups._absolute_url(original_join)  # not installed: this process stays as it was
+    fast_join = scripts.serve.speedups._absolute_url(original_join)  # not installed: this process stays as it was
     ds = Datasette(memory=True)
     paths = ["/catalog/plan_tasks?a=1", "/catalog/x/../y?a=1", "/catalog/./y", "/catalog/..", "//evil.example/x",
              "/c;params?q", "/c#frag", "/c?", "/c/x?y=/../z", "/c\tx", "/c x", "relative/x", "/Đồng", "/c/~2E~2E/x",
@@ -286,7 +286,7 @@ def test_speedups_answer_what_datasette_answers():
                 request = Request(scope, None)
                 assert fast_join(ds, request, path) == original_join(ds, request, path), (host, path)
             for args in ({"_facet": "x"}, {"a": None, "b": 3}, [("q", "Đ x/../")]):
-                assert (scripts.speedups._path_with_added_args(Request(scope, None), args)
+                assert (scripts.serve.speedups._path_with_added_args(Request(scope, None), args)
                         == original_added(Request(scope, None), args))
 
 
@@ -296,7 +296,7 @@ def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp
     import asyncio
     import re
 
-    from scripts.portal import create_datasette
+    from scripts.serve.portal import create_datasette
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)

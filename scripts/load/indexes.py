@@ -10,11 +10,11 @@ index on the next build. Foreign-key columns are already indexed by the build (i
 keys by SQLite. For the facets people combine with a filter on the province (the national catalog's usual
 first click), a (province_code, col) index covers the filtered count too.
 
-Called from scripts/build.py, after db.index_foreign_keys() and before `analyze`:
-    from scripts.indexes import create_indexes
+Called from scripts/load/build.py, after db.index_foreign_keys() and before `analyze`:
+    from scripts.load.indexes import create_indexes
     create_indexes(db)
 """
-from scripts.portal import DATABASE, catalog_metadata
+from scripts.project import DATABASE, catalog_metadata
 
 # Filter column that is combined with facets on most tables (a province first, then facet within it).
 FILTER_FIRST = "province_code"

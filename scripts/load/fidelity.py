@@ -1,8 +1,8 @@
 """Fidelity checks for curated rows: the excerpt is really in the cited document, and the
 restored (diacritic-correct) text really is what the excerpt says.
 
-Usage while curating:  python -m scripts.fidelity sources/curated/<table>/<document>.csv ...
-Re-measure the threshold:  python -m scripts.fidelity --calibrate
+Usage while curating:  python -m scripts.load.fidelity sources/curated/<table>/<document>.csv ...
+Re-measure the threshold:  python -m scripts.load.fidelity --calibrate
 """
 import csv
 import sys
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from scripts.textfold import collapse_ws, ocr_fold
+from scripts.load.textfold import collapse_ws, ocr_fold
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ROOT / "sources" / "documents"
 
 # The restored column checked against the excerpt, per curated table.

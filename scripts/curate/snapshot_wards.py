@@ -19,7 +19,7 @@ from pathlib import Path
 
 import vietnamadminunits
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "sources" / "reference"
 PACKAGE_DATA = Path(vietnamadminunits.__file__).parent / "data"
 # The provinces this catalog publishes (2025 codes); wards of every province are kept for scale tests.

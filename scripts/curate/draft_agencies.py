@@ -6,8 +6,8 @@ Adds every (province, canonical name) met in agency_mentions that agencies.csv l
 import csv
 import re
 
-from scripts.curated import COLUMNS, CURATED, rows_of
-from scripts.textfold import fold
+from scripts.load.curated import COLUMNS, CURATED, rows_of
+from scripts.load.textfold import fold
 
 
 def agency_id(province, name):

@@ -1,8 +1,8 @@
 """The catalog as an ASGI application, for worker processes behind a caching proxy (deploy/, BENCHMARKS.md):
 
-    uvicorn scripts.asgi:app --host 127.0.0.1 --port 8001 --no-access-log
+    uvicorn scripts.serve.asgi:app --host 127.0.0.1 --port 8001 --no-access-log
 
-It is the Datasette of `make serve` (scripts.portal.create_datasette: same metadata, plugins, templates and
+It is the Datasette of `make serve` (scripts.serve.portal.create_datasette: same metadata, plugins, templates and
 settings), plus what an immutable catalog allows, each measured in BENCHMARKS.md:
 
 - Schema look-ups answered once per process. Datasette asks SQLite for a table's columns, keys, foreign keys,
@@ -18,7 +18,7 @@ settings), plus what an immutable catalog allows, each measured in BENCHMARKS.md
   `Cache-Control: public, max-age=300` (CATALOG_UNHASHED_MAX_AGE). Registered here only: installed as a
   plugin it would also rename the route under `make serve` and the tests. CATALOG_HASHED_URLS=0 turns it off.
 - Faster equivalents of eight Datasette helpers that profiling found on every table page, and no template
-  mtime check per page (scripts/speedups.py; CATALOG_SPEEDUPS=0 turns them off). Pages are byte-for-byte the
+  mtime check per page (scripts/serve/speedups.py; CATALOG_SPEEDUPS=0 turns them off). Pages are byte-for-byte the
   same; the one deliberate difference (text that is not UTF-8) is in that module's docstring.
 - A Content-Length on whole responses, so a proxy cache replays them as plain files, not chunked.
 
@@ -38,8 +38,8 @@ from datasette.database import Database
 from datasette.inspect import inspect_hash
 from datasette.plugins import pm
 
-from scripts import speedups as datasette_speedups
-from scripts.portal import DATABASE, create_datasette
+from scripts.serve import speedups as datasette_speedups
+from scripts.serve.portal import DATABASE, create_datasette
 
 HASHED_MAX_AGE = 31536000
 UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
@@ -212,9 +212,9 @@ def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedup
         pm.register(HASHED_URLS, name="catalog_hashed_urls")
     overrides = json.loads(os.environ.get("CATALOG_SETTINGS") or "{}")
     if overrides:  # e.g. CATALOG_SETTINGS='{"num_sql_threads": 0}', to measure a setting before changing settings.json
-        import scripts.portal
+        import scripts.serve.portal
 
-        scripts.portal.SETTINGS.update(overrides)
+        scripts.serve.portal.SETTINGS.update(overrides)
     datasette = create_datasette(database)
     if speedups:
         datasette.jinja_env.auto_reload = False  # a replica's templates never change: no stat() per page
@@ -224,7 +224,7 @@ def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedup
 
 
 def __getattr__(name):
-    # `uvicorn scripts.asgi:app` reads this attribute; importing the module for create_app() changes nothing.
+    # `uvicorn scripts.serve.asgi:app` reads this attribute; importing the module for create_app() changes nothing.
     if name == "app":
         globals()["app"] = create_app()
         return globals()["app"]

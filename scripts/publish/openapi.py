@@ -1,7 +1,7 @@
 """OpenAPI 3.1 description of the portal's JSON API, generated from metadata.yml and the database schema:
 one path per table, per row, per canned query, plus the ranked search. Served at /-/openapi.json."""
 
-from scripts.portal import DATABASE_NAME as DATABASE
+from scripts.project import DATABASE_NAME as DATABASE
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
              "FLOAT": {"type": ["number", "null"]}, "REAL": {"type": ["number", "null"]}}

@@ -2,9 +2,9 @@
 values, resolve agency names to `agencies`, and link each row to the passage its excerpt comes from."""
 import bisect
 
-from scripts.csvsource import ROOT, Row, read_csv, unique
-from scripts.fidelity import check_row
-from scripts.textfold import collapse_ws
+from scripts.load.csvsource import ROOT, Row, read_csv, unique
+from scripts.load.fidelity import check_row
+from scripts.load.textfold import collapse_ws
 
 CURATED = ROOT / "sources" / "curated"
 

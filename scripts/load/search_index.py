@@ -11,7 +11,7 @@ A query therefore matches whether it is typed with or without diacritics, in any
 """
 import re
 
-from scripts.textfold import ocr_fold
+from scripts.load.textfold import ocr_fold
 
 # table: text columns to index, in order of weight (the first is the row's title)
 SEARCHABLE = {

@@ -2,8 +2,8 @@
 import hashlib
 from pathlib import Path
 
-from scripts.csvsource import ROOT, read_csv, unique
-from scripts.passages import split_passages
+from scripts.load.csvsource import ROOT, read_csv, unique
+from scripts.load.passages import split_passages
 
 SOURCES = ROOT / "sources"
 DOCUMENTS_DIR = SOURCES / "documents"
@@ -13,7 +13,7 @@ DEFAULT_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
 
 def catalog_provinces(sources=SOURCES):
     """The provinces the catalog covers: Đồng Tháp and An Giang, unless sources/catalog_provinces.txt lists
-    others, one code a line (the synthetic national catalog of scripts/synthetic.py lists all 34)."""
+    others, one code a line (the synthetic national catalog of bench/synthetic.py lists all 34)."""
     path = Path(sources) / "catalog_provinces.txt"
     if not path.exists():
         return DEFAULT_PROVINCES
