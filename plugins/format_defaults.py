@@ -25,7 +25,7 @@ def with_param(scope, query, param):
     return {**scope, "query_string": (f"{query}&" if query else "").encode("latin-1") + param}
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the innermost wrapper: plugins/http_policy.py documents the order
 def asgi_wrapper(datasette):
     def wrap(app):
         async def format_defaults(scope, receive, send):

@@ -212,6 +212,34 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
     assert status == 404 and "31536000" not in headers.get("cache-control", "")
 
 
+def test_hostile_host_headers_on_the_deployment(asgi_server, catalog_path):
+    """Issue 13 High 2 and 3 on uvicorn as deployed: a 5,000-byte Host, `Host: [` and a foreign Host answer like
+    any other request, and neither the Link header nor next_url nor the redirect carries them; the redirect
+    and the robots.txt of the hashed route carry the policy's headers."""
+    import http.client
+
+    digest = hashlib.sha256(catalog_path.read_bytes()).hexdigest()[:7]
+    port = int(asgi_server.rsplit(":", 1)[1])
+    for host in ["x" * 5000, "[", "evil.example"]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.putrequest("GET", f"/catalog-{digest}/plan_tasks.json?_size=7", skip_host=True)
+        connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read().decode()
+        assert response.status == 200, (host[:20], response.status)
+        link = response.getheader("link")
+        assert link.startswith(f"<{asgi_server}/catalog-{digest}/plan_tasks.json?") and host not in link
+        assert json.loads(body)["next_url"].startswith(f"{asgi_server}/") and (len(host) == 1 or host not in body)
+        connection.close()
+    status, headers, _ = get(asgi_server + "/catalog/plan_tasks", headers={"Host": "evil.example"})
+    assert status == 302 and headers["location"].startswith(f"/catalog-{digest}/")
+    assert headers["x-content-type-options"] == "nosniff" and "content-security-policy" in headers
+    status, headers, robots = get(asgi_server + "/robots.txt")
+    assert status == 200 and f"Disallow: /catalog-{digest}.json" in robots.decode()
+    assert headers["access-control-allow-origin"] == "*"
+
+
 RESPONSES = textwrap.dedent("""
     import asyncio, hashlib, json, re, sys
     import httpx

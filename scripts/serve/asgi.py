@@ -41,8 +41,6 @@ from datasette.plugins import pm
 from scripts.serve import speedups as datasette_speedups
 from scripts.serve.portal import DATABASE, create_datasette
 
-HASHED_MAX_AGE = 31536000
-UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
 # Database methods whose answers depend only on the (immutable) file and the (static) metadata.
 SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", "table_column_details",
                   "primary_keys", "fts_table", "label_column_for_table", "foreign_keys_for_table",
@@ -110,55 +108,24 @@ class HashedUrls:
     def asgi_wrapper(self, datasette):
         def wrap(app):
             async def hashed_urls(scope, receive, send):
-                async def send_short_lived(message):
-                    # Pages outside the database route (/, /-/search.json, /-/dcat.jsonld …) change with a build
-                    # too but carry no hash: a short lifetime lets a proxy absorb repeats and stay fresh.
-                    if (message["type"] == "http.response.start" and message["status"] == 200
-                            and scope.get("method") in ("GET", "HEAD")):
-                        headers = message.get("headers", [])
-                        names = {k.lower() for k, _ in headers}
-                        if b"cache-control" not in names and b"set-cookie" not in names:
-                            message = {**message, "headers": list(headers) + [
-                                (b"cache-control", f"public, max-age={UNHASHED_MAX_AGE}".encode())]}
-                    await send(message)
-
+                # Caching (a year on the current hash, five minutes elsewhere) is plugins/http_policy.py's.
                 hashes = getattr(datasette, "_hashed_url_databases", None)
                 if scope.get("type") != "http" or not hashes:
                     return await app(scope, receive, send)
                 first = scope["path"].lstrip("/").split("/", 1)[0]
                 stem, dot, extension = first.partition(".")
                 name, _, incoming = (stem, "", "") if stem in hashes else stem.rpartition("-")
-                if name not in hashes:
-                    return await app(scope, receive, send_short_lived)
-                current = hashes[name]
-                if incoming != current:
-                    # Keep the rest of the path as the client encoded it (raw_path), and the query string.
-                    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
-                    rest = raw.lstrip(b"/").partition(b"/")
-                    location = f"/{name}-{current}{dot}{extension}".encode() + (b"/" + rest[2] if rest[1] else b"")
-                    if scope.get("query_string"):
-                        location += b"?" + scope["query_string"]
-                    headers = [(b"location", location), (b"cache-control", b"no-cache"), (b"content-length", b"0")]
-                    if datasette.cors:
-                        headers.append((b"access-control-allow-origin", b"*"))
-                    await send({"type": "http.response.start", "status": 302, "headers": headers})
-                    await send({"type": "http.response.body", "body": b""})
-                    return
-
-                async def send_immutable(message):
-                    if message["type"] == "http.response.start" and message["status"] == 200:
-                        headers = message.get("headers", [])
-                        # Datasette marks responses private when a request carries cookies or credentials, or
-                        # sets a cookie: those stay private.
-                        private = any(k.lower() == b"set-cookie" or (k.lower() == b"cache-control" and (
-                            b"private" in v.lower() or b"no-store" in v.lower())) for k, v in headers)
-                        if not private:
-                            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                            message = {**message, "headers": headers + [
-                                (b"cache-control", f"public, max-age={HASHED_MAX_AGE}, immutable".encode())]}
-                    await send(message)
-
-                return await app(scope, receive, send_immutable)
+                if name not in hashes or incoming == hashes[name]:
+                    return await app(scope, receive, send)
+                # Keep the rest of the path as the client encoded it (raw_path), and the query string.
+                raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+                rest = raw.lstrip(b"/").partition(b"/")
+                location = f"/{name}-{hashes[name]}{dot}{extension}".encode() + (b"/" + rest[2] if rest[1] else b"")
+                if scope.get("query_string"):
+                    location += b"?" + scope["query_string"]
+                headers = [(b"location", location), (b"cache-control", b"no-cache"), (b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 302, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
 
             return hashed_urls
 
