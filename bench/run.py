@@ -242,9 +242,9 @@ def steps(database, inspect, duration):
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=False, hashed=False, speedups=False) as s:
         measure("4 + httptools + uvloop", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False, speedups=False) as s:
-        measure("5 + schema look-ups memoized (scripts/serve/asgi.py)", s.base, plain)
+        measure("5 + schema look-ups memoized (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False) as s:
-        measure("6 + faster Datasette helpers (scripts/serve/speedups.py)", s.base, plain)
+        measure("6 + faster Datasette helpers (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False,
                              settings=REPLICA_SETTINGS) as s:
         measure("7 + num_sql_threads 0 (SQL on the event loop)", s.base, plain)

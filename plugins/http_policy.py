@@ -13,7 +13,7 @@ the innermost):
        response: security headers and CORS (replacing whatever an inner layer set), the caching policy
                  (`cache_control`), and a plain 500 with the same headers if an inner layer raises before it
                  has answered.
-  2. content-hashed URLs (deployment only: scripts/serve/asgi.py) — redirects /catalog/… to /catalog-<hash>/…
+  2. content-hashed URLs (deployment only: scripts/serve/internals.py) — redirects /catalog/… to /catalog-<hash>/…
   3. param_guard — malformed parameters answer 4xx
   4. format_defaults (tryfirst: innermost) — default page size and facets by format
   5. Datasette itself (its router, CSRF protection, views, its own error pages)
@@ -70,8 +70,10 @@ def script_hash(script):
 async def inline_scripts(datasette):
     """The text of every inline script the portal's pages render (see the module docstring)."""
     scripts = []
+    # Datasette 1.0 offers get_jinja_environment(); 0.65 has the jinja_env attribute.
+    env = datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment") else datasette.jinja_env
     for name in TEMPLATE_SCRIPTS:
-        scripts += SCRIPT.findall(await datasette.jinja_env.get_template(name).render_async())
+        scripts += SCRIPT.findall(await env.get_template(name).render_async())
     scripts += [f"DATASETTE_ALLOW_FACET = {value};" for value in ("true", "false")]
     # Plugins' extra_body_script, rendered as Datasette renders it (str() of what the hook returned: a plugin
     # with nothing to add, such as datasette-cluster-map on a page without coordinates, returns [] and Datasette

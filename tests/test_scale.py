@@ -205,7 +205,7 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
     assert status == 200 and "public" not in headers["cache-control"] and "private" in headers["cache-control"]
     # Malformed parameters are the caller's mistake on the hashed route too (plugins/param_guard.py).
     assert get(asgi_server + f"/catalog-{digest}/plan_tasks.json?_sort=no_such_column")[0] == 400
-    # The one deliberate difference of scripts/serve/speedups.py: text that is not UTF-8 is an error, not U+FFFD.
+    # The one deliberate difference of plugins/text_decoding.py: text that is not UTF-8 is an error, not U+FFFD.
     status, _, body = get(asgi_server + f"/catalog-{digest}.json?sql=select+cast(x%27ff41%27+as+text)")
     assert status == 400 and "Could not decode to UTF-8" in json.loads(body)["error"]
     status, headers, _ = get(asgi_server + f"/catalog-{digest}/no_such_table.json")
@@ -290,16 +290,14 @@ def test_deployment_optimisations_change_no_byte(catalog_path):
 
 
 def test_speedups_answer_what_datasette_answers():
-    """The fast URL helpers give Datasette's own answer on ordinary and unusual paths, hosts and query strings."""
-    import datasette.utils
+    """The fast URL helper gives Datasette's own answer on ordinary and unusual paths, hosts and query strings."""
     from datasette.app import Datasette
     from datasette.utils.asgi import Request
 
-    import scripts.serve.speedups
+    import scripts.serve.internals
 
     original_join = getattr(Datasette.absolute_url, "__wrapped__", Datasette.absolute_url)
-    original_added = datasette.utils.path_with_added_args
-    fast_join = scripts.serve.speedups._absolute_url(original_join)  # not installed: this process stays as it was
+    fast_join = scripts.serve.internals._absolute_url(original_join)  # not installed: this process stays as it was
     ds = Datasette(memory=True)
     paths = ["/catalog/plan_tasks?a=1", "/catalog/x/../y?a=1", "/catalog/./y", "/catalog/..", "//evil.example/x",
              "/c;params?q", "/c#frag", "/c?", "/c/x?y=/../z", "/c\tx", "/c x", "relative/x", "/Đồng", "/c/~2E~2E/x",
@@ -313,9 +311,6 @@ def test_speedups_answer_what_datasette_answers():
             for path in paths:
                 request = Request(scope, None)
                 assert fast_join(ds, request, path) == original_join(ds, request, path), (host, path)
-            for args in ({"_facet": "x"}, {"a": None, "b": 3}, [("q", "Đ x/../")]):
-                assert (scripts.serve.speedups._path_with_added_args(Request(scope, None), args)
-                        == original_added(Request(scope, None), args))
 
 
 def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp_path):
@@ -355,3 +350,25 @@ def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp
     for path, a, b in zip(paths, mine, theirs):
         assert 'class="rows-and-columns"' in a and "facet-results" in a, path
         assert normalized(a) == normalized(b), path
+
+
+def test_internals_turn_themselves_off_on_another_datasette(caplog):
+    """Every replacement of a Datasette internal sits behind one version check: on any other version nothing is
+    patched and one log line says so."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    from scripts.serve import internals
+
+    before = (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows)
+    with caplog.at_level("WARNING", logger="catalog.internals"):
+        assert internals.install(version="1.0a41") == []
+    assert (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows) == before
+    assert len(caplog.records) == 1 and "1.0a41 is not 0.65.5" in caplog.records[0].getMessage()
+    assert all(p.justification.startswith("BENCHMARKS.md") for p in internals.PATCHES)
+
+
+def test_text_decoding_is_strict_under_make_serve_too(client):
+    """plugins/text_decoding.py (a prepare_connection hook): SQLite's own UTF-8 decoding everywhere."""
+    response = client.get("/catalog.json?sql=select+cast(x%27ff41%27+as+text)")
+    assert response.status_code == 400 and "Could not decode to UTF-8" in response.json()["error"]

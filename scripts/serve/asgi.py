@@ -5,134 +5,24 @@
 It is the Datasette of `make serve` (scripts.serve.portal.create_datasette: same metadata, plugins, templates and
 settings), plus what an immutable catalog allows, each measured in BENCHMARKS.md:
 
-- Schema look-ups answered once per process. Datasette asks SQLite for a table's columns, keys, foreign keys,
-  FTS table, hidden tables … on every request (most of the ~25 queries of a table page), and deep-copies the
-  whole metadata to check a table's permissions. The database is opened immutable and the metadata is never
-  reloaded, so the answers are kept (CATALOG_MEMO=0 turns this off). Pages are byte-for-byte the same
-  (tests/test_scale.py checks it).
-- Content-hashed database URLs, the behaviour of datasette-hashed-urls 0.4 (Apache-2.0) without installing
-  it: the database is served at /catalog-<first 7 hex of the file's SHA-256>/… with
-  `Cache-Control: public, max-age=31536000, immutable`, so a CDN or proxy keeps every response; /catalog/…
-  (and a stale hash) answers 302 to the current hash, so links keep working, and a new build changes the
-  hash. Pages outside the database (/, /-/search.json, /-/dcat.jsonld …) that say nothing about caching get
-  `Cache-Control: public, max-age=300` (CATALOG_UNHASHED_MAX_AGE). Registered here only: installed as a
-  plugin it would also rename the route under `make serve` and the tests. CATALOG_HASHED_URLS=0 turns it off.
-- Faster equivalents of eight Datasette helpers that profiling found on every table page, and no template
-  mtime check per page (scripts/serve/speedups.py; CATALOG_SPEEDUPS=0 turns them off). Pages are byte-for-byte the
-  same; the one deliberate difference (text that is not UTF-8) is in that module's docstring.
+- The replacements of Datasette internals in scripts/serve/internals.py (version-checked: on any other Datasette
+  they are off): schema look-ups and permission allow-lists answered once per process (CATALOG_MEMO=0 turns
+  them off), faster helpers (CATALOG_SPEEDUPS=0), content-hashed database URLs /catalog-<hash>/… with /catalog/…
+  redirecting there (CATALOG_HASHED_URLS=0). Pages are byte-for-byte the same (tests/test_scale.py).
 - A Content-Length on whole responses, so a proxy cache replays them as plain files, not chunked.
+
+Caching headers, security headers and absolute URLs are plugins/http_policy.py's, here as under `make serve`.
 
 Environment: CATALOG_DATABASE (default build/catalog.db), CATALOG_INSPECT (default inspect.json beside the
 database: row counts from `datasette inspect`), CATALOG_SETTINGS (JSON merged over settings.json; the
 deployment sets {"num_sql_threads": 0}, see deploy/Dockerfile).
 """
-import copy
-import functools
 import json
 import os
 from pathlib import Path
 
-from datasette import hookimpl
-from datasette.app import Datasette
-from datasette.database import Database
-from datasette.inspect import inspect_hash
-from datasette.plugins import pm
-
-from scripts.serve import speedups as datasette_speedups
+from scripts.serve import internals
 from scripts.serve.portal import DATABASE, create_datasette
-
-# Database methods whose answers depend only on the (immutable) file and the (static) metadata.
-SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", "table_column_details",
-                  "primary_keys", "fts_table", "label_column_for_table", "foreign_keys_for_table",
-                  "hidden_table_names", "get_all_foreign_keys", "get_table_definition", "get_view_definition",
-                  "attached_databases"]
-
-
-def _copy(value):
-    return copy.copy(value) if isinstance(value, (list, dict, set)) else value
-
-
-def _memoized(name, original):
-    @functools.wraps(original)
-    async def method(self, *args):
-        if self.is_mutable:
-            return await original(self, *args)
-        cache = self.__dict__.setdefault("_schema_memo", {})
-        key = (name, args)
-        if key not in cache:
-            cache[key] = await original(self, *args)
-        return _copy(cache[key])
-
-    method._catalog_memo = True
-    return method
-
-
-def memoize_schema():
-    """Answer schema look-ups of immutable databases once per process (idempotent)."""
-    for name in SCHEMA_METHODS:
-        original = getattr(Database, name)
-        if not getattr(original, "_catalog_memo", False):
-            setattr(Database, name, _memoized(name, original))
-    original = Datasette._table_permission_allows
-    if not getattr(original, "_catalog_memo", False):
-        # The allow blocks of a table come from metadata, which a running process never reloads.
-        @functools.wraps(original)
-        def allows(self, database, table):
-            cache = self.__dict__.setdefault("_allows_memo", {})
-            if (database, table) not in cache:
-                cache[(database, table)] = original(self, database, table)
-            return _copy(cache[(database, table)])
-
-        allows._catalog_memo = True
-        Datasette._table_permission_allows = allows
-
-
-class HashedUrls:
-    """datasette-hashed-urls 0.4, registered for this process only (see the module docstring)."""
-
-    __name__ = "catalog_hashed_urls"
-
-    @hookimpl
-    def startup(self, datasette):
-        datasette._hashed_url_databases = {}
-        for name, database in datasette.databases.items():
-            if database.is_mutable or database.is_memory:
-                continue
-            # Hash the file itself, not inspect.json's copy: a stale inspect.json must never keep an old hash
-            # (and a year of cached responses) alive after a new build.
-            digest = inspect_hash(Path(database.path))[:7]
-            datasette._hashed_url_databases[name] = digest
-            database.route = f"{name}-{digest}"
-
-    @hookimpl
-    def asgi_wrapper(self, datasette):
-        def wrap(app):
-            async def hashed_urls(scope, receive, send):
-                # Caching (a year on the current hash, five minutes elsewhere) is plugins/http_policy.py's.
-                hashes = getattr(datasette, "_hashed_url_databases", None)
-                if scope.get("type") != "http" or not hashes:
-                    return await app(scope, receive, send)
-                first = scope["path"].lstrip("/").split("/", 1)[0]
-                stem, dot, extension = first.partition(".")
-                name, _, incoming = (stem, "", "") if stem in hashes else stem.rpartition("-")
-                if name not in hashes or incoming == hashes[name]:
-                    return await app(scope, receive, send)
-                # Keep the rest of the path as the client encoded it (raw_path), and the query string.
-                raw = scope.get("raw_path") or scope["path"].encode("utf-8")
-                rest = raw.lstrip(b"/").partition(b"/")
-                location = f"/{name}-{hashes[name]}{dot}{extension}".encode() + (b"/" + rest[2] if rest[1] else b"")
-                if scope.get("query_string"):
-                    location += b"?" + scope["query_string"]
-                headers = [(b"location", location), (b"cache-control", b"no-cache"), (b"content-length", b"0")]
-                await send({"type": "http.response.start", "status": 302, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
-
-            return hashed_urls
-
-        return wrap
-
-
-HASHED_URLS = HashedUrls()
 
 
 def with_content_length(app):
@@ -171,20 +61,14 @@ def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedup
     memo = os.environ.get("CATALOG_MEMO", "1") != "0" if memo is None else memo
     hashed_urls = os.environ.get("CATALOG_HASHED_URLS", "1") != "0" if hashed_urls is None else hashed_urls
     speedups = os.environ.get("CATALOG_SPEEDUPS", "1") != "0" if speedups is None else speedups
-    if memo:
-        memoize_schema()
-    if speedups:
-        datasette_speedups.install()
-    if hashed_urls and not pm.is_registered(HASHED_URLS):
-        pm.register(HASHED_URLS, name="catalog_hashed_urls")
+    internals.install((internals.MEMO if memo else []) + (internals.SPEEDUPS if speedups else [])
+                      + (["hashed_urls"] if hashed_urls else []))
     overrides = json.loads(os.environ.get("CATALOG_SETTINGS") or "{}")
     if overrides:  # e.g. CATALOG_SETTINGS='{"num_sql_threads": 0}', to measure a setting before changing settings.json
         import scripts.serve.portal
 
         scripts.serve.portal.SETTINGS.update(overrides)
     datasette = create_datasette(database)
-    if speedups:
-        datasette.jinja_env.auto_reload = False  # a replica's templates never change: no stat() per page
     if datasette.inspect_data is None and inspect.exists():
         datasette.inspect_data = json.loads(inspect.read_text())
     return with_content_length(datasette.app())
