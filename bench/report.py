@@ -89,7 +89,7 @@ def render(report):
            f"per run, {report['method']['connections']} connections; the whole run took {report['seconds']} s.", ""]
     if report.get("build"):
         b = report["build"]
-        out += [f"**Build** (`python -m scripts.build` from sources/): {b['build']['seconds']} s, peak "
+        out += [f"**Build** (`python -m scripts.load.build` from sources/): {b['build']['seconds']} s, peak "
                 f"{b['build']['peak_mib']} MiB; `datasette inspect`: "
                 f"{(b.get('inspect') or {}).get('seconds')} s; database {n((b.get('bytes') or 0) / 1e6, 1)} MB.", ""]
     if report.get("serving"):

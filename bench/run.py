@@ -3,7 +3,7 @@ bench/results.json and to the "Latest figures" section of BENCHMARKS.md (partial
 
 Everything runs on this machine, against servers the harness starts on 127.0.0.1 and stops afterwards:
 
-1. build    seconds and peak memory of `python -m scripts.build` from sources/ (into build/bench/, the
+1. build    seconds and peak memory of `python -m scripts.load.build` from sources/ (into build/bench/, the
             served build/catalog.db is not touched) and of `datasette inspect`.
 2. serving  wrk (fixed duration, 32 connections) on each endpoint, side by side in the same run and on the
             same payloads:
@@ -12,14 +12,14 @@ Everything runs on this machine, against servers the harness starts on 127.0.0.1
               static-nginx   nginx serving the same files: what this machine can do (the physical ceiling);
               default        `datasette serve` with Datasette's default settings on the same database;
               portal         the `make serve` configuration (one process, settings.json);
-              replicas       two scripts.asgi processes behind nginx, no cache: the uncached deployment;
+              replicas       two scripts.serve.asgi processes behind nginx, no cache: the uncached deployment;
               cached         the same behind nginx's cache (content-hashed URLs, repeats served by nginx).
             Ratios are taken between figures of this one run, never against remembered numbers.
 3. steps    what bought what: the same endpoints through each change in turn (settings, HTTP stack, schema
             memo, workers, replicas, cache).
-4. scale    synthetic national catalogs (scripts/synthetic.py) at 1x, 10x, 100x through the same loader:
+4. scale    synthetic national catalogs (bench/synthetic.py) at 1x, 10x, 100x through the same loader:
             unloaded latency (1 connection) and throughput (32 connections) per endpoint; at 100x also without
-            `datasette inspect` counts and with/without the facet indexes of scripts/indexes.py.
+            `datasette inspect` counts and with/without the facet indexes of scripts/load/indexes.py.
 
 Options: --quick (short runs, for trying the harness), --only serving,steps,scale,build, --duration N.
 """
@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from bench import servers, wrk
-from scripts.loopback import fetch, free_port
+from bench.loopback import fetch, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
@@ -92,7 +92,7 @@ def timed_module(module, *args, cwd=ROOT):
 def measure_build():
     OUT.mkdir(parents=True, exist_ok=True)
     database = OUT / "catalog.db"
-    build = timed_module("scripts.build", "--out", str(database))
+    build = timed_module("scripts.load.build", "--out", str(database))
     inspect = timed_module("datasette", "inspect", str(database), "--inspect-file", str(OUT / "inspect.json")) \
         if build["ok"] else None
     return {"build": build, "inspect": inspect, "bytes": database.stat().st_size if database.exists() else None}
@@ -152,7 +152,7 @@ REPLICA_SETTINGS = {"num_sql_threads": 0}
 
 @contextlib.contextmanager
 def replicas(database, inspect, count=2, memo=True, settings=REPLICA_SETTINGS, name="replica"):
-    """`count` scripts.asgi processes, one uvicorn worker each; all stopped when the block ends."""
+    """`count` scripts.serve.asgi processes, one uvicorn worker each; all stopped when the block ends."""
     with contextlib.ExitStack() as stack:
         yield [stack.enter_context(servers.uvicorn_app(database, free_port(), workers=1, inspect=inspect, memo=memo,
                                                        settings=settings, name=f"{name}-{i + 1}"))
@@ -242,9 +242,9 @@ def steps(database, inspect, duration):
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=False, hashed=False, speedups=False) as s:
         measure("4 + httptools + uvloop", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False, speedups=False) as s:
-        measure("5 + schema look-ups memoized (scripts/asgi.py)", s.base, plain)
+        measure("5 + schema look-ups memoized (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False) as s:
-        measure("6 + faster Datasette helpers (scripts/speedups.py)", s.base, plain)
+        measure("6 + faster Datasette helpers (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False,
                              settings=REPLICA_SETTINGS) as s:
         measure("7 + num_sql_threads 0 (SQL on the event loop)", s.base, plain)
@@ -277,10 +277,10 @@ def inspect_file(database):
 
 
 def index_variant(database, add):
-    """A copy of the database with the facet indexes of scripts/indexes.py added (add=True) or dropped."""
+    """A copy of the database with the facet indexes of scripts/load/indexes.py added (add=True) or dropped."""
     import sqlite_utils
 
-    from scripts.indexes import create_indexes
+    from scripts.load.indexes import create_indexes
 
     target = Path(database).parent / ("with-facet-indexes" if add else "without-facet-indexes") / "catalog.db"
     target.parent.mkdir(exist_ok=True)
@@ -299,8 +299,8 @@ def index_variant(database, add):
 
 
 def facet_index_names(db):
-    """Names of the indexes scripts.indexes.create_indexes makes (foreign-key indexes of the build excluded)."""
-    from scripts.indexes import FILTER_FIRST, facet_columns, index_name
+    """Names of the indexes scripts.load.indexes.create_indexes makes (foreign-key indexes of the build excluded)."""
+    from scripts.load.indexes import FILTER_FIRST, facet_columns, index_name
 
     names = set()
     for table, columns in facet_columns().items():
@@ -336,8 +336,8 @@ def measure_scale(database, inspect, label, endpoints, duration, connections=(1,
 def scale(duration, factors=(1, 10, 100)):
     import sqlite_utils
 
-    from scripts import synthetic
-    from scripts.indexes import planned_indexes
+    from bench import synthetic
+    from scripts.load.indexes import planned_indexes
 
     out = {"factors": {}, "variants": []}
     for factor in factors:

@@ -1,5 +1,5 @@
 """Servers the benchmark starts and stops itself, all on 127.0.0.1: static references (Python's http.server,
-nginx), Datasette as shipped (`datasette serve`), the portal (scripts.portal, scripts.asgi under uvicorn) and
+nginx), Datasette as shipped (`datasette serve`), the portal (scripts.serve.portal, scripts.serve.asgi under uvicorn) and
 nginx in front of replicas, with or without its cache. Every process is started in its own session and only
 those process groups are ended."""
 import json
@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.loopback import HOST, wait_until_serving
-from scripts.portal import write_metadata
+from bench.loopback import HOST, wait_until_serving
+from scripts.serve.portal import write_metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -82,14 +82,14 @@ def portal_single(database, port, inspect=None, name="portal"):
 
 def uvicorn_app(database, port, workers=1, inspect=None, memo=True, hashed=True, fast_http=True, settings=None,
                 speedups=True, name="asgi"):
-    """scripts.asgi under uvicorn: `workers` processes sharing one socket."""
+    """scripts.serve.asgi under uvicorn: `workers` processes sharing one socket."""
     env = {"CATALOG_DATABASE": str(database), "CATALOG_MEMO": "1" if memo else "0",
            "CATALOG_HASHED_URLS": "1" if hashed else "0", "CATALOG_SPEEDUPS": "1" if speedups else "0"}
     if inspect:
         env["CATALOG_INSPECT"] = str(inspect)
     if settings:
         env["CATALOG_SETTINGS"] = json.dumps(settings)
-    command = [PYTHON, "-m", "uvicorn", "scripts.asgi:app", "--host", HOST, "--port", str(port), "--workers",
+    command = [PYTHON, "-m", "uvicorn", "scripts.serve.asgi:app", "--host", HOST, "--port", str(port), "--workers",
                str(workers), "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "30"]
     if not fast_http:
         command += ["--http", "h11", "--loop", "asyncio"]

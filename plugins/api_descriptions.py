@@ -1,16 +1,14 @@
 """/-/dcat.jsonld (the DCAT-AP catalog of the datasets) and /-/openapi.json (the API description),
 generated on request from metadata.yml and the database — never hand-written."""
 import json
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.dcat import DATABASE, build_catalog  # noqa: E402
-from scripts.openapi import build_openapi  # noqa: E402
+from scripts.publish.dcat import DATABASE, build_catalog
+from scripts.publish.openapi import build_openapi
 
 
 def base_url(request):

@@ -10,15 +10,13 @@ from a page are not the same (measured in BENCHMARKS.md).
   verbatim excerpt, weighed 340 kB and took 28 ms of CPU to render; people page and filter with facets. The
   data formats keep Datasette's 100 rows (settings.json), so the API's pages are unchanged.
 """
-import sys
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATABASE_NAME, TABLE_ROUTE  # noqa: E402
+from scripts.project import DATABASE_NAME
+from scripts.serve.portal import TABLE_ROUTE
 
 HTML_PAGE_SIZE = 25
 
@@ -27,7 +25,7 @@ def with_param(scope, query, param):
     return {**scope, "query_string": (f"{query}&" if query else "").encode("latin-1") + param}
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the innermost wrapper: plugins/http_policy.py documents the order
 def asgi_wrapper(datasette):
     def wrap(app):
         async def format_defaults(scope, receive, send):

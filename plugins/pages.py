@@ -5,16 +5,13 @@ Datasette's Jinja environment is asynchronous, so every `{{ }}` of a loop costs 
 rows, its header and its facet lists are most of a table page's loops. templates/_table.html and
 templates/_facet_results.html call the functions below, which produce the same markup (whitespace aside) in
 one Python loop each: the HTML table page renders in about half the time (BENCHMARKS.md)."""
-import sys
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import path_with_replaced_args, tilde_encode, to_css_class
 from markupsafe import Markup, escape
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts import spec  # noqa: E402
-from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
+from scripts import spec
+from scripts.project import DATABASE_NAME as DATABASE
 
 
 @hookimpl

@@ -10,16 +10,14 @@ other bad requests: `{"ok": false, "error": …, "status": 400}` (HTML for HTML 
 """
 import json
 import re
-import sys
 from html import escape
-from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATA_FORMATS, DATABASE_NAME as DATABASE, TABLE_ROUTE  # noqa: E402
+from scripts.project import DATABASE_NAME as DATABASE
+from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
 
 

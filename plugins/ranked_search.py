@@ -8,18 +8,16 @@ searched as a phrase.
 """
 import re
 import urllib.parse
-import sys
 import unicodedata
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import path_from_row_pks
 from datasette.utils.asgi import Response
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
-from scripts.search_index import bm25_weights  # noqa: E402
-from scripts.spec import searchable  # noqa: E402
+from scripts.load.search_index import bm25_weights
+from scripts.project import DATABASE_NAME as DATABASE
+from scripts.spec import searchable
+
 PER_TABLE = 20
 CANDIDATES = 200
 _TERM = re.compile(r'"([^"]*)"|(\S+)')

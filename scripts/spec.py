@@ -1,8 +1,8 @@
 """The table specs (sources/tables/<table>.yml): the one place a table's columns, types, keys, labels,
 descriptions, enumerated values, CSV source and portal settings are written. Everything else derives from here:
-the SQLite schema (scripts/schema.py), the CSV headers and value checks of the build (scripts/curated.py,
-scripts/reference.py), the Datasette table metadata (merged into metadata.yml's portal-level keys by
-scripts/portal.py), the search index (scripts/search_index.py), the facet indexes, the column reference in
+the SQLite schema (scripts/load/schema.py), the CSV headers and value checks of the build (scripts/load/curated.py,
+scripts/load/reference.py), the Datasette table metadata (merged into metadata.yml's portal-level keys by
+scripts/project.py metadata()), the search index (scripts/load/search_index.py), the facet indexes, the column reference in
 sources/curated/README.md, the OpenAPI schemas and the DCAT datasets.
 
 A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `foreignKeys`, a field's `type`,
@@ -33,6 +33,11 @@ A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `fo
 
 The sources root is `sources/` unless the CATALOG_SOURCES environment variable names another folder (the
 toy-table test builds and serves a copy). Only PyYAML is needed, so pages, plugins and the build can all use it.
+It sits at the top of the scripts package, beside scripts/project.py, because every stage reads it (load,
+publish, serve, the plugins, curate, bench) and it belongs to none: under scripts/load it would make serving
+code import the loader package for a fact that is not a build step. It imports only scripts.load.errors (a leaf
+module: BuildError, which a bad spec raises like any bad build input), and scripts/project.py imports it, so
+imports stay acyclic and build code still never imports serve code.
 
 For pages in Vietnamese (or English): column_label(), column_description(), enum_label(), table_title(),
 table_description(), shown_columns(), not_printed_columns().
@@ -43,7 +48,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts.errors import BuildError
+from scripts.load.errors import BuildError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_ENV = "CATALOG_SOURCES"
@@ -56,7 +61,7 @@ TABLE_KEYS = {"name", "position", "title", "description", "source", "source_url"
               "primaryKey", "foreignKeys", "csv", "restored", "portal"}
 FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv", "printed",
               "inferred"}
-# How a value the row states as printed must appear in its excerpt (scripts/fidelity.py printed() reads each kind).
+# How a value the row states as printed must appear in its excerpt (scripts/load/fidelity.py printed() reads each kind).
 PRINTED_KINDS = {"number", "year", "money", "date", "symbol", "agency", "text"}
 PRINTED_KEYS = {"as", "basis", "comparator", "beside", "form_of"}
 CONSTRAINTS = {"required", "minimum", "maximum"}  # what csvsource.Row.typed() enforces

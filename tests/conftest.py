@@ -24,7 +24,7 @@ def copy_project(destination: Path) -> Path:
 
 def run_build(project: Path):
     """Run the build of a project copy as a user would; returns the finished process."""
-    return subprocess.run([sys.executable, "-m", "scripts.build"], cwd=project, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "scripts.load.build"], cwd=project, capture_output=True, text=True,
                           env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"})
 
 
@@ -71,7 +71,7 @@ class Client:
 
 @pytest.fixture(scope="session")
 def client(catalog_path):
-    from scripts.portal import create_datasette
+    from scripts.serve.portal import create_datasette
 
     return Client(create_datasette(catalog_path))
 
@@ -81,12 +81,12 @@ def live_server(built_project):
     """The portal served as `make serve` serves it, on a free loopback port; yields its base URL."""
     import os
 
-    from scripts.loopback import free_port, wait_until_serving
+    from bench.loopback import free_port, wait_until_serving
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(built_project), "CATALOG_TILE_LAYER": "/static/blank-tile.png"}
     log = open(built_project / "build" / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "scripts.portal", "--port", str(port)], cwd=built_project,
+    process = subprocess.Popen([sys.executable, "-m", "scripts.serve.portal", "--port", str(port)], cwd=built_project,
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -128,7 +128,7 @@ def test_the_two_tan_thanh_offer_both_candidates(db, client):
 
 def test_vietnamese_number_forms_are_recognised():
     """The build's check reads numbers as the documents print them (dot groups thousands, comma decimals)."""
-    from scripts.fidelity import printed
+    from scripts.load.fidelity import printed
 
     assert printed("money", "45900", "ba cap kinh phi 45,9 ty dong")
     assert printed("money", "70000", "tổng mức đầu tư dự kiến là 70.000 triệu đồng")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from scripts.textfold import collapse_ws, ocr_fold
+from scripts.load.textfold import collapse_ws, ocr_fold
 from tests.conftest import ROOT
 
 KH215 = "dongthap-kh-215-2025"

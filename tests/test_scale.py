@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from scripts.loopback import fetch as get, free_port, wait_until_serving
+from bench.loopback import fetch as get, free_port, wait_until_serving
 from tests.conftest import ROOT
 
 
@@ -25,7 +25,7 @@ def count(db_path, table):
 
 @pytest.fixture(scope="module")
 def static_copy(catalog_path, tmp_path_factory):
-    from scripts.static_export import export
+    from scripts.publish.static_export import export
 
     out = tmp_path_factory.mktemp("static") / "site"
     return out, export(catalog_path, out)
@@ -33,7 +33,7 @@ def static_copy(catalog_path, tmp_path_factory):
 
 def test_static_export_has_every_table_as_json_and_csv(static_copy, catalog_path):
     out, manifest = static_copy
-    from scripts.static_export import metadata, visible_tables
+    from scripts.publish.static_export import metadata, visible_tables
 
     with sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True) as conn:
         tables = visible_tables(conn, metadata())
@@ -85,13 +85,13 @@ def test_static_export_catalog_api_and_manifest(static_copy, catalog_path):
 
 @pytest.fixture(scope="module")
 def synthetic_builds(tmp_path_factory):
-    from scripts import synthetic
+    from bench import synthetic
 
     builds = {}
     for scale in (0.5, 1):
         out = tmp_path_factory.mktemp(f"synthetic-{scale}")
         generated = synthetic.generate(scale, out)
-        seconds, peak, report = synthetic.build(out)  # `python -m scripts.build` in the copy, as a user would
+        seconds, peak, report = synthetic.build(out)  # `python -m scripts.load.build` in the copy, as a user would
         builds[scale] = (out, generated, out / "build" / "catalog.db")
     return builds
 
@@ -132,7 +132,7 @@ def test_synthetic_counts_scale(synthetic_builds):
 
 
 def test_default_catalog_still_two_provinces(tmp_path, db):
-    from scripts.reference import DEFAULT_PROVINCES, catalog_provinces
+    from scripts.load.reference import DEFAULT_PROVINCES, catalog_provinces
 
     assert catalog_provinces(ROOT / "sources") == DEFAULT_PROVINCES == ("82", "91")
     assert {r["code"] for r in db.query("select code from provinces")} == {"82", "91"}
@@ -145,7 +145,7 @@ def test_default_catalog_still_two_provinces(tmp_path, db):
 def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
     import sqlite_utils
 
-    from scripts.indexes import create_indexes, facet_columns, planned_indexes
+    from scripts.load.indexes import create_indexes, facet_columns, planned_indexes
 
     copy = tmp_path / "catalog.db"
     shutil.copyfile(catalog_path, copy)
@@ -164,13 +164,13 @@ def test_facet_indexes_cover_facet_counts(catalog_path, tmp_path):
 
 @pytest.fixture(scope="module")
 def asgi_server(catalog_path, tmp_path_factory):
-    """scripts.asgi under uvicorn on loopback, as deploy/ runs it."""
+    """scripts.serve.asgi under uvicorn on loopback, as deploy/ runs it."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CATALOG_DATABASE": str(catalog_path),
            "CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0})}
     log = tmp_path_factory.mktemp("asgi") / "server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.asgi:app", "--host", "127.0.0.1",
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.serve.asgi:app", "--host", "127.0.0.1",
                                     "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -205,17 +205,45 @@ def test_hashed_urls_redirect_and_cache_for_a_year(asgi_server, catalog_path):
     assert status == 200 and "public" not in headers["cache-control"] and "private" in headers["cache-control"]
     # Malformed parameters are the caller's mistake on the hashed route too (plugins/param_guard.py).
     assert get(asgi_server + f"/catalog-{digest}/plan_tasks.json?_sort=no_such_column")[0] == 400
-    # The one deliberate difference of scripts/speedups.py: text that is not UTF-8 is an error, not U+FFFD.
+    # The one deliberate difference of plugins/text_decoding.py: text that is not UTF-8 is an error, not U+FFFD.
     status, _, body = get(asgi_server + f"/catalog-{digest}.json?sql=select+cast(x%27ff41%27+as+text)")
     assert status == 400 and "Could not decode to UTF-8" in json.loads(body)["error"]
     status, headers, _ = get(asgi_server + f"/catalog-{digest}/no_such_table.json")
     assert status == 404 and "31536000" not in headers.get("cache-control", "")
 
 
+def test_hostile_host_headers_on_the_deployment(asgi_server, catalog_path):
+    """Issue 13 High 2 and 3 on uvicorn as deployed: a 5,000-byte Host, `Host: [` and a foreign Host answer like
+    any other request, and neither the Link header nor next_url nor the redirect carries them; the redirect
+    and the robots.txt of the hashed route carry the policy's headers."""
+    import http.client
+
+    digest = hashlib.sha256(catalog_path.read_bytes()).hexdigest()[:7]
+    port = int(asgi_server.rsplit(":", 1)[1])
+    for host in ["x" * 5000, "[", "evil.example"]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.putrequest("GET", f"/catalog-{digest}/plan_tasks.json?_size=7", skip_host=True)
+        connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read().decode()
+        assert response.status == 200, (host[:20], response.status)
+        link = response.getheader("link")
+        assert link.startswith(f"<{asgi_server}/catalog-{digest}/plan_tasks.json?") and host not in link
+        assert json.loads(body)["next_url"].startswith(f"{asgi_server}/") and (len(host) == 1 or host not in body)
+        connection.close()
+    status, headers, _ = get(asgi_server + "/catalog/plan_tasks", headers={"Host": "evil.example"})
+    assert status == 302 and headers["location"].startswith(f"/catalog-{digest}/")
+    assert headers["x-content-type-options"] == "nosniff" and "content-security-policy" in headers
+    status, headers, robots = get(asgi_server + "/robots.txt")
+    assert status == 200 and f"Disallow: /catalog-{digest}.json" in robots.decode()
+    assert headers["access-control-allow-origin"] == "*"
+
+
 RESPONSES = textwrap.dedent("""
     import asyncio, hashlib, json, re, sys
     import httpx
-    from scripts.asgi import create_app
+    from scripts.serve.asgi import create_app
     on = sys.argv[2] == "1"
     app = create_app(database=sys.argv[1], memo=on, speedups=on, hashed_urls=False)
     paths = json.loads(sys.argv[3])
@@ -262,16 +290,14 @@ def test_deployment_optimisations_change_no_byte(catalog_path):
 
 
 def test_speedups_answer_what_datasette_answers():
-    """The fast URL helpers give Datasette's own answer on ordinary and unusual paths, hosts and query strings."""
-    import datasette.utils
+    """The fast URL helper gives Datasette's own answer on ordinary and unusual paths, hosts and query strings."""
     from datasette.app import Datasette
     from datasette.utils.asgi import Request
 
-    import scripts.speedups
+    import scripts.serve.internals
 
     original_join = getattr(Datasette.absolute_url, "__wrapped__", Datasette.absolute_url)
-    original_added = datasette.utils.path_with_added_args
-    fast_join = scripts.speedups._absolute_url(original_join)  # not installed: this process stays as it was
+    fast_join = scripts.serve.internals._absolute_url(original_join)  # not installed: this process stays as it was
     ds = Datasette(memory=True)
     paths = ["/catalog/plan_tasks?a=1", "/catalog/x/../y?a=1", "/catalog/./y", "/catalog/..", "//evil.example/x",
              "/c;params?q", "/c#frag", "/c?", "/c/x?y=/../z", "/c\tx", "/c x", "relative/x", "/Đồng", "/c/~2E~2E/x",
@@ -285,9 +311,6 @@ def test_speedups_answer_what_datasette_answers():
             for path in paths:
                 request = Request(scope, None)
                 assert fast_join(ds, request, path) == original_join(ds, request, path), (host, path)
-            for args in ({"_facet": "x"}, {"a": None, "b": 3}, [("q", "Đ x/../")]):
-                assert (scripts.speedups._path_with_added_args(Request(scope, None), args)
-                        == original_added(Request(scope, None), args))
 
 
 def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp_path):
@@ -296,7 +319,7 @@ def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp
     import asyncio
     import re
 
-    from scripts.portal import create_datasette
+    from scripts.serve.portal import create_datasette
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
@@ -327,3 +350,25 @@ def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp
     for path, a, b in zip(paths, mine, theirs):
         assert 'class="rows-and-columns"' in a and "facet-results" in a, path
         assert normalized(a) == normalized(b), path
+
+
+def test_internals_turn_themselves_off_on_another_datasette(caplog):
+    """Every replacement of a Datasette internal sits behind one version check: on any other version nothing is
+    patched and one log line says so."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    from scripts.serve import internals
+
+    before = (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows)
+    with caplog.at_level("WARNING", logger="catalog.internals"):
+        assert internals.install(version="1.0a41") == []
+    assert (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows) == before
+    assert len(caplog.records) == 1 and "1.0a41 is not 0.65.5" in caplog.records[0].getMessage()
+    assert all(p.justification.startswith("BENCHMARKS.md") for p in internals.PATCHES)
+
+
+def test_text_decoding_is_strict_under_make_serve_too(client):
+    """plugins/text_decoding.py (a prepare_connection hook): SQLite's own UTF-8 decoding everywhere."""
+    response = client.get("/catalog.json?sql=select+cast(x%27ff41%27+as+text)")
+    assert response.status_code == 400 and "Could not decode to UTF-8" in response.json()["error"]

@@ -57,7 +57,7 @@ def tree_state():
 
 def build_with_sources(sources: Path, out: Path):
     """The project's own build, unchanged, reading another sources root (CATALOG_SOURCES)."""
-    return subprocess.run([sys.executable, "-m", "scripts.build", "--out", str(out)], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "scripts.load.build", "--out", str(out)], cwd=ROOT, capture_output=True,
                           text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
                                           "CATALOG_SOURCES": str(sources)})
 
@@ -81,7 +81,7 @@ def toy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def toy_datasette(toy):
     """The portal exactly as it is created for the real catalog, reading the toy's sources root."""
-    from scripts.portal import create_datasette
+    from scripts.serve.portal import create_datasette
 
     sources, db, _ = toy
     with pytest.MonkeyPatch.context() as patch:
@@ -216,7 +216,7 @@ def test_metadata_yml_keeps_no_table_sections_and_the_served_metadata_has_them(c
 
 
 def test_the_curated_readme_column_reference_is_generated_from_the_specs():
-    """cog --check: the reference between the markers is what scripts.column_reference writes now."""
+    """cog --check: the reference between the markers is what scripts.curate.column_reference writes now."""
     result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "--diff", "sources/curated/README.md"],
                             cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, "run `python -m cogapp -r sources/curated/README.md`:\n" + result.stdout + result.stderr

@@ -1,6 +1,6 @@
 """A synthetic national catalog, built through the project's own loader, to see how the portal scales.
 
-    python -m scripts.synthetic --scale 100 [--out build/synthetic/x100] [--seed 57]
+    python -m bench.synthetic --scale 100 [--out build/synthetic/x100] [--seed 57]
 
 What it writes (into build/, never shipped as data): a copy of the project (scripts, plugins, templates,
 metadata …) whose sources/ holds
@@ -12,7 +12,7 @@ metadata …) whose sources/ holds
   - curated CSVs under sources/curated/<table>/<document>.csv, one per document, with the headers of
     their table specs (sources/tables/, copied too), canonical agency names of each province, and an excerpt that is a verbatim line of
     the generated document, so the build's fidelity checks pass for real.
-Then it runs `python -m scripts.build` in that copy, exactly as a user (and tests/conftest.py) would.
+Then it runs `python -m scripts.load.build` in that copy, exactly as a user (and tests/conftest.py) would.
 
 Counts scale with --scale against today's catalog (60 projects, 113 tasks, 188 indicators, 733 passages, …):
 --scale 100 gives ~6,000 projects, ~11,300 tasks, ~18,800 indicators and ~73,300 passages in ~400 documents.
@@ -140,7 +140,7 @@ FILLER = ["Căn cứ Nghị quyết số 57-NQ/TW ngày 22/12/2024 của Bộ Ch
 FILLER_ENDS = ["trong năm 2025", "giai đoạn 2025 - 2030", "trên địa bàn {p}", "tại các xã, phường của {p}",
                "theo đúng quy định", "một cách đồng bộ, hiệu quả"]
 
-# The scans' confusions, each undone by scripts.textfold.ocr_fold (word-initial Đ→P, ô→6, ơ→&, ê→¢, ọ→0 …).
+# The scans' confusions, each undone by scripts.load.textfold.ocr_fold (word-initial Đ→P, ô→6, ơ→&, ê→¢, ọ→0 …).
 OCR_CHARS = {"ô": "6", "ơ": "&", "ê": "¢", "ộ": "6", "ờ": "&", "ế": "é", "ề": "è", "ọ": "o", "ạ": "a", "ả": "a",
              "ử": "u", "ữ": "u", "ị": "i", "ậ": "a", "ấ": "a", "ẩ": "a", "ỉ": "i", "ố": "o", "ồ": "o", "ổ": "o"}
 
@@ -150,7 +150,7 @@ def nfc(text):
 
 
 def slug(text):
-    from scripts.textfold import fold
+    from scripts.load.textfold import fold
 
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
 
@@ -637,7 +637,7 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
     header = {t.csv["path"].removeprefix("curated/").removesuffix(".csv"): t.csv_header()
               for t in tables.values() if t.csv}
     (sources / "catalog_provinces.txt").write_text(
-        "# All 34 provinces: the synthetic national catalog (scripts/synthetic.py)\n"
+        "# All 34 provinces: the synthetic national catalog (bench/synthetic.py)\n"
         + "".join(f"{p.code}\n" for p in provinces), encoding="utf-8")
     documents, files = [], []
     for doc in docs:
@@ -646,7 +646,7 @@ def write_sources(docs, provinces, sources: Path, root=ROOT):
         (sources / "documents" / name).write_bytes(data)
         documents.append({"id": doc.id, "symbol": doc.symbol, "type": doc.kind, "issuer": doc.province.issuer,
                           "province_code": doc.province.code, "issued_on": doc.issued_on, "title": doc.title,
-                          "signer": "", "notes": "Synthetic document (scripts/synthetic.py), not a real text."})
+                          "signer": "", "notes": "Synthetic document (bench/synthetic.py), not a real text."})
         files.append({"file": name, "document_id": doc.id, "text_quality": doc.quality, "is_primary": "1",
                       "received_as": name, "sha256": hashlib.sha256(data).hexdigest()})
     write_csv(sources / "documents.csv", tables["documents"].csv_header(), documents)
@@ -693,8 +693,8 @@ def generate(scale, out: Path, seed=57, root=ROOT):
 def build(project: Path, python=sys.executable):
     """Run the project's own build in the copy (as a user would); returns (seconds, peak RSS MiB, stdout)."""
     started = time.perf_counter()
-    script = ("import resource, runpy, sys; sys.argv = ['scripts.build']; code = 0\n"
-              "try:\n    runpy.run_module('scripts.build', run_name='__main__')\n"
+    script = ("import resource, runpy, sys; sys.argv = ['scripts.load.build']; code = 0\n"
+              "try:\n    runpy.run_module('scripts.load.build', run_name='__main__')\n"
               "except SystemExit as e:\n    code = e.code or 0\n"
               "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
               "sys.exit(code)\n")

@@ -20,9 +20,9 @@ from pathlib import Path
 import vietnamadminunits
 
 from scripts import spec
-from scripts.reference import DEFAULT_PROVINCES
+from scripts.load.reference import DEFAULT_PROVINCES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "sources" / "reference"
 PACKAGE_DATA = Path(vietnamadminunits.__file__).parent / "data"
 # The provinces this catalog publishes (2025 codes): ward predecessors are kept for these; wards of every

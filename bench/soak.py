@@ -1,6 +1,6 @@
 """A bounded soak test on loopback: many connections, a mix of the endpoints people use, for a fixed time.
 
-    python -m scripts.soak [--seconds 300] [--connections 64]     (make soak)
+    python -m bench.soak [--seconds 300] [--connections 64]     (make soak)
 
 Starts the portal on a free 127.0.0.1 port (unless --url is given), runs the load, and reports requests,
 failures, latency percentiles, the server's resident memory over time and the database file's sha256
@@ -83,8 +83,8 @@ def main():
     import subprocess
     import sys
 
-    from scripts.loopback import free_port, wait_until_serving
-    from scripts.portal import DATABASE, ROOT
+    from bench.loopback import free_port, wait_until_serving
+    from scripts.project import DATABASE, ROOT
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=300)
@@ -93,7 +93,7 @@ def main():
     digest = lambda: hashlib.sha256(DATABASE.read_bytes()).hexdigest()  # noqa: E731
     before = digest()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scripts.portal", "--port", str(port)], cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "scripts.serve.portal", "--port", str(port)], cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -3,22 +3,22 @@ import hashlib
 from pathlib import Path
 
 from scripts import spec
-from scripts.csvsource import choice, read_table, record, unique
-from scripts.errors import shown
-from scripts.passages import split_passages
+from scripts.load.csvsource import choice, read_table, record, unique
+from scripts.load.errors import shown
+from scripts.load.passages import split_passages
 
 SOURCES = spec.sources_root()
 DOCUMENTS_DIR = SOURCES / "documents"
 REFERENCE = SOURCES / "reference"
 DEFAULT_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
-# The tables this module loads with code of their own (scripts/curated.py loads the curated ones).
+# The tables this module loads with code of their own (scripts/load/curated.py loads the curated ones).
 LOADS = ("provinces", "province_predecessors", "wards", "ward_predecessors", "documents", "document_files",
          "document_passages")
 
 
 def catalog_provinces(sources=SOURCES):
     """The provinces the catalog covers: Đồng Tháp and An Giang, unless sources/catalog_provinces.txt lists
-    others, one code a line (the synthetic national catalog of scripts/synthetic.py lists all 34)."""
+    others, one code a line (the synthetic national catalog of bench/synthetic.py lists all 34)."""
     path = Path(sources) / "catalog_provinces.txt"
     if not path.exists():
         return DEFAULT_PROVINCES

@@ -1,9 +1,9 @@
 """Fidelity checks for curated rows: the excerpt is really in the cited document, and the
 restored (diacritic-correct) text really is what the excerpt says.
 
-Usage while curating:  python -m scripts.fidelity sources/curated/<table>/<document>.csv ...
-Re-measure the threshold:  python -m scripts.fidelity --calibrate
-Count values not printed in their excerpts (by table and field):  python -m scripts.fidelity --printed [CURATED_DIR]
+Usage while curating:  python -m scripts.load.fidelity sources/curated/<table>/<document>.csv ...
+Re-measure the threshold:  python -m scripts.load.fidelity --calibrate
+Count values not printed in their excerpts (by table and field):  python -m scripts.load.fidelity --printed [CURATED_DIR]
 """
 import csv
 import re
@@ -14,7 +14,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from scripts import spec
-from scripts.textfold import collapse_ws, fold, ocr_fold, printed_numbers, symbol_fold
+from scripts.load.textfold import collapse_ws, fold, ocr_fold, printed_numbers, symbol_fold
 
 SOURCES = spec.sources_root()
 DOCUMENTS = SOURCES / "documents"

@@ -10,11 +10,12 @@ sources/tables/<table>.yml), so a facet added there gets its index on the next b
 keys by SQLite. For the facets people combine with a filter on the province (the national catalog's usual
 first click), a (province_code, col) index covers the filtered count too.
 
-Called from scripts/build.py, after db.index_foreign_keys() and before `analyze`:
-    from scripts.indexes import create_indexes
+Called from scripts/load/build.py, after db.index_foreign_keys() and before `analyze`:
+    from scripts.load.indexes import create_indexes
     create_indexes(db)
 """
 from scripts import spec
+from scripts.project import DATABASE
 
 # Filter column that is combined with facets on most tables (a province first, then facet within it).
 FILTER_FIRST = "province_code"
@@ -80,6 +81,6 @@ if __name__ == "__main__":
 
     import sqlite_utils
 
-    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else spec.ROOT / "build" / "catalog.db")
+    db = sqlite_utils.Database(sys.argv[1] if len(sys.argv) > 1 else DATABASE)
     for table, columns in planned_indexes(db):
         print(table, columns)

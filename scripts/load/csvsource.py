@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from scripts import spec
-from scripts.errors import BuildError
+from scripts.load.errors import BuildError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

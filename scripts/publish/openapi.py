@@ -4,7 +4,7 @@ ranked search. A row's properties carry each column's label and description from
 /-/openapi.json."""
 
 from scripts import spec
-from scripts.portal import DATABASE_NAME as DATABASE
+from scripts.project import DATABASE_NAME as DATABASE
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
              "FLOAT": {"type": ["number", "null"]}, "REAL": {"type": ["number", "null"]}}

@@ -8,7 +8,7 @@ classes without inference. Used by the portal (/-/dcat.jsonld) and by the static
 """
 import re
 
-from scripts.portal import DATABASE_NAME as DATABASE
+from scripts.project import DATABASE_NAME as DATABASE
 
 EU = "http://publications.europa.eu/resource/authority/"
 CONTEXT = {

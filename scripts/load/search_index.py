@@ -14,7 +14,7 @@ Which tables are searchable, and which of their columns, is each table spec's `p
 import re
 
 from scripts.spec import searchable
-from scripts.textfold import ocr_fold
+from scripts.load.textfold import ocr_fold
 
 ORIGINAL_WEIGHT, FOLDED_WEIGHT = 10.0, 1.0
 _D_WORD = re.compile(r"\bd(?=\w)")

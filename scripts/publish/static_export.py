@@ -1,15 +1,15 @@
 """A static copy of the catalog that any static host (object storage, GitHub Pages, a CDN) can serve without
 Python: `make static` → build/static/.
 
-    python -m scripts.static_export [--db build/catalog.db] [--out build/static] [--base-url https://…]
+    python -m scripts.publish.static_export [--db build/catalog.db] [--out build/static] [--base-url https://…]
 
 Layout (the paths of the live portal, so the links of the DCAT catalog resolve on a static host too):
     index.html                  the tables, their row counts and files
     catalog.db                  the SQLite database itself
     catalog/<table>.json        every row, as the live `<table>.json?_shape=array` (a list of objects)
     catalog/<table>.csv         every row, UTF-8 CSV with a header (as the live `<table>.csv?_size=max`)
-    -/dcat.jsonld               the DCAT-AP catalog (scripts.dcat.build_catalog)
-    -/openapi.json              the description of the live JSON API (scripts.openapi.build_openapi)
+    -/dcat.jsonld               the DCAT-AP catalog (scripts.publish.dcat.build_catalog)
+    -/openapi.json              the description of the live JSON API (scripts.publish.openapi.build_openapi)
     manifest.json               each file with its bytes and SHA-256, each table with its row count
 A static host ignores query strings, so `…/plan_tasks.json?_shape=array` (the DCAT download URL) is the
 whole-table file. Filtering, search and paging need the live portal. Without --base-url the catalog's and the
@@ -26,9 +26,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scripts.portal import DATABASE as DEFAULT_DB
-from scripts.portal import DATABASE_NAME as DATABASE
-from scripts.portal import ROOT, catalog_metadata, metadata
+from scripts.project import DATABASE as DEFAULT_DB
+from scripts.project import DATABASE_NAME as DATABASE
+from scripts.project import ROOT, catalog_metadata, metadata
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
@@ -96,7 +96,7 @@ def write_table(conn, table, directory: Path):
 
 
 def openapi_document(conn, meta, tables, base):
-    from scripts.openapi import build_openapi
+    from scripts.publish.openapi import build_openapi
 
     schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t)) for t in tables}
     return build_openapi(meta, schema, base)
@@ -126,7 +126,7 @@ def sha256(path):
 
 def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
     """Write the static copy of `db` into `out` (replacing it); returns the manifest."""
-    from scripts.dcat import build_catalog
+    from scripts.publish.dcat import build_catalog
 
     db, out = Path(db), Path(out)
     meta = meta or metadata()

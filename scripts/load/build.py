@@ -4,7 +4,7 @@ The new database is written beside the old one (catalog.db.new) and moved over i
 check has passed; a failed build prints one error naming file, line and field, exits 1, and leaves the
 previous catalog.db untouched.
 
-    python -m scripts.build [--out build/catalog.db]
+    python -m scripts.load.build [--out build/catalog.db]
 """
 import argparse
 import os
@@ -14,15 +14,16 @@ from pathlib import Path
 
 import sqlite_utils
 
-from scripts import curated, reference, spec
-from scripts.curated import load_curated, load_generic
-from scripts.errors import BuildError
-from scripts.indexes import create_indexes
-from scripts.reference import load_documents, load_reference
-from scripts.schema import create_tables
-from scripts.search_index import build_search
+from scripts import spec
+from scripts.load import curated, reference
+from scripts.load.curated import load_curated, load_generic
+from scripts.load.errors import BuildError
+from scripts.load.indexes import create_indexes
+from scripts.load.reference import load_documents, load_reference
+from scripts.load.schema import create_tables
+from scripts.load.search_index import build_search
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "catalog.db"
 
 

@@ -4,9 +4,9 @@ import bisect
 import json
 
 from scripts import spec
-from scripts.csvsource import Row, choice, read_table, record, unique
-from scripts.fidelity import check_row, unprinted_values
-from scripts.textfold import collapse_ws
+from scripts.load.csvsource import Row, choice, read_table, record, unique
+from scripts.load.fidelity import check_row, unprinted_values
+from scripts.load.textfold import collapse_ws
 
 CURATED = spec.sources_root() / "curated"
 YEARS = dict(minimum=1990, maximum=2100)

@@ -7,8 +7,8 @@ import csv
 import re
 
 from scripts import spec
-from scripts.curated import AGENCY_MENTIONS, rows_of
-from scripts.textfold import fold
+from scripts.load.curated import AGENCY_MENTIONS, rows_of
+from scripts.load.textfold import fold
 
 
 def agency_id(province, name):

@@ -1,5 +1,5 @@
 """The portal: one place that says how Datasette serves the catalog, used by `make serve`, the ASGI
-entry point (scripts/asgi.py) and the tests alike.
+entry point (scripts/serve/asgi.py) and the tests alike.
 
 Deliberate settings (settings.json): one SQL thread and no facet suggestions (they double throughput on
 a 2-core machine), a day-long cache lifetime (the data changes only with a build), explicit time and size
@@ -12,28 +12,16 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
+from scripts.project import DATABASE, DATABASE_NAME, INSPECT, ROOT, metadata
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_NAME = "catalog"  # Datasette names a database after its file: the /catalog/… URLs
-DATABASE = ROOT / "build" / f"{DATABASE_NAME}.db"
 # Its URL prefix as a pattern: /catalog/… here, /catalog-<7 hex of the file's SHA-256>/… in the deployment
-# (scripts/asgi.py, content-hashed URLs). Plugins that look at paths must accept both.
+# (scripts/serve/asgi.py, content-hashed URLs). Plugins that look at paths must accept both.
 DATABASE_ROUTE = rf"/{DATABASE_NAME}(?:-[0-9a-f]{{7}})?"
 # A table's URLs: <route>/<table>[/<primary key>][.<format>], table and key tilde-encoded.
 TABLE_ROUTE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/]+?)(?:/(?P<pk>[^/]+?))?(?:\.(?P<format>[a-z]+))?$")
 # The formats a table or query is exported in besides HTML: Datasette's own and plugins/exports.py's renderers.
 DATA_FORMATS = ("json", "csv", "xlsx", "geojson")
-INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
-
-
-def metadata():
-    """Datasette's metadata: metadata.yml (the portal-level keys and the canned queries) with each table's section
-    (title, description, columns, facets, sort, label column, search) derived from its spec in sources/tables/."""
-    from scripts.spec import merged_metadata
-
-    return merged_metadata(yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")), DATABASE_NAME)
 
 
 def write_metadata(path=ROOT / "build" / "metadata.json"):
@@ -42,12 +30,6 @@ def write_metadata(path=ROOT / "build" / "metadata.json"):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metadata(), ensure_ascii=False, indent=1), encoding="utf-8")
     return path
-
-
-def catalog_metadata(meta=None):
-    """The catalog database's section of metadata.yml (its tables, queries …), {} where there is none."""
-    meta = metadata() if meta is None else meta
-    return (meta.get("databases") or {}).get(DATABASE_NAME) or {}
 
 
 def serve_args(database=DATABASE, host="127.0.0.1", port=8001):

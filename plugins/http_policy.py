@@ -1,0 +1,246 @@
+"""The one HTTP policy layer: what every response carries, whoever produced it — a Datasette page, a plugin's
+400 (param_guard), a redirect (content-hashed URLs), a static file, a 404, a 500, robots.txt.
+
+Layers, outermost first (Datasette applies asgi_wrapper hooks in pluggy's call order, each wrapping the previous
+ones; `trylast` makes this wrapper the last applied, so the outermost; `tryfirst` on format_defaults makes it
+the innermost):
+  1. http_policy (this module)
+       request:  the Host header and scheme are replaced by the public base URL (CATALOG_PUBLIC_URL, e.g.
+                 https://opendata.example.vn) or, when none is configured, by the address the server socket is
+                 bound to — so every absolute URL Datasette builds (next_url, facet toggles, the Link header,
+                 DCAT, OpenAPI servers, the sitemap) comes from configuration, never from the request. A
+                 5,000-byte or malformed Host (`Host: [`) never reaches Datasette.
+       response: security headers and CORS (replacing whatever an inner layer set), the caching policy
+                 (`cache_control`), and a plain 500 with the same headers if an inner layer raises before it
+                 has answered.
+  2. content-hashed URLs (deployment only: scripts/serve/internals.py) — redirects /catalog/… to /catalog-<hash>/…
+  3. param_guard — malformed parameters answer 4xx
+  4. format_defaults (tryfirst: innermost) — default page size and facets by format
+  5. Datasette itself (its router, CSRF protection, views, its own error pages)
+
+Script policy: no 'unsafe-inline'. The inline scripts the pages need are allowed by their SHA-256, computed at
+the first request from the very templates and plugin hooks that render them (Datasette's menu-closing script
+and SQL editor start-up, the table page's DATASETTE_ALLOW_FACET line, datasette-cluster-map's configuration
+script for each column pair it recognises). An injected script, an inline event handler or a `javascript:`
+link has no matching hash and does not run. Hashes rather than nonces: pages are cached for a year by the
+proxy, and a hash stays valid for every copy. Styles keep 'unsafe-inline' (Datasette's templates and Leaflet
+set inline styles; styles cannot run code).
+
+robots.txt is datasette-block-robots (its `disallow` list in metadata.yml, plus the database's own URLs from
+the `block_robots_extra_lines` hook below, so the deployment's /catalog-<hash> route is covered); the sitemap is
+datasette-sitemap (paths from the `sitemap_extra_paths` hook below: the home page, the database and every
+visible table). /-/threads is not served and /-/databases leaves out the file's absolute path: they help only
+an attacker.
+"""
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+import traceback
+from urllib.parse import parse_qsl, urlsplit
+
+from datasette import hookimpl
+from datasette.plugins import pm
+from datasette.utils import await_me_maybe
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from scripts.project import DATABASE_NAME
+
+log = logging.getLogger(__name__)
+
+HASHED_MAX_AGE = 31536000
+UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
+AD_HOC_SQL_MAX_AGE = 300  # an ad-hoc query's answer is never cached for a year (issue 13: 20 MB answers)
+HASHED_ROUTE = re.compile(rf"^/{DATABASE_NAME}-[0-9a-f]{{7}}(?:[./]|$)")
+# Column pairs datasette-cluster-map recognises by name (its LOCATION_PRIORITIES); a map on an ad-hoc query
+# works when its columns carry one of these names.
+MAP_COLUMNS = [("latitude", "longitude"), ("lat", "lon"), ("lat", "lng"), ("lat", "long")]
+# Inline scripts of Datasette's own templates, rendered from the installed templates.
+TEMPLATE_SCRIPTS = ["_close_open_menus.html", "_codemirror_foot.html"]
+SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def script_hash(script):
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
+async def inline_scripts(datasette):
+    """The text of every inline script the portal's pages render (see the module docstring)."""
+    scripts = []
+    # Datasette 1.0 offers get_jinja_environment(); 0.65 has the jinja_env attribute.
+    env = datasette.get_jinja_environment() if hasattr(datasette, "get_jinja_environment") else datasette.jinja_env
+    for name in TEMPLATE_SCRIPTS:
+        scripts += SCRIPT.findall(await env.get_template(name).render_async())
+    scripts += [f"DATASETTE_ALLOW_FACET = {value};" for value in ("true", "false")]
+    # Plugins' extra_body_script, rendered as Datasette renders it (str() of what the hook returned: a plugin
+    # with nothing to add, such as datasette-cluster-map on a page without coordinates, returns [] and Datasette
+    # prints "[]"), for pages with and without a pair of coordinate columns.
+    for view_name in ("table", "database", "index", "row"):
+        for columns in MAP_COLUMNS + [()]:
+            for script in pm.hook.extra_body_script(
+                    template="table.html", database=DATABASE_NAME, table=None, columns=list(columns),
+                    view_name=view_name, request=None, datasette=datasette):
+                script = await await_me_maybe(script)
+                script = script["script"] if isinstance(script, dict) else script
+                scripts.append(str(Markup(script)))
+    return sorted(set(scripts))
+
+
+async def content_security_policy(datasette):
+    hashes = " ".join(script_hash(s) for s in await inline_scripts(datasette))
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {hashes}",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: https://*.tile.openstreetmap.org",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+async def response_headers(datasette):
+    """The headers this layer owns, as (lower-case name, value) pairs."""
+    return [
+        # CORS: all of the data is public and read-only.
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-allow-headers", b"Authorization"),
+        (b"access-control-expose-headers", b"Link"),
+        (b"content-security-policy", (await content_security_policy(datasette)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+    ]
+
+
+def public_origin(scope):
+    """(scheme, host[:port]) that absolute URLs use: CATALOG_PUBLIC_URL, else the server's own socket."""
+    configured = os.environ.get("CATALOG_PUBLIC_URL", "").strip()
+    if configured:
+        parts = urlsplit(configured)
+        return parts.scheme or "https", parts.netloc
+    host, port = (scope.get("server") or ("localhost", None))[:2]
+    host = f"[{host}]" if ":" in str(host) else str(host)
+    scheme = scope.get("scheme") or "http"
+    default = {"http": 80, "https": 443}.get(scheme)
+    return scheme, host if port in (None, default) else f"{host}:{port}"
+
+
+def with_public_host(scope):
+    scheme, netloc = public_origin(scope)
+    headers = [(k, v) for k, v in scope.get("headers") or [] if k.lower() != b"host"]
+    return {**scope, "scheme": scheme, "headers": headers + [(b"host", netloc.encode("latin-1"))]}
+
+
+def is_ad_hoc_sql(scope):
+    return any(k == "sql" for k, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+
+
+def cache_control(scope, status, headers):
+    """The Cache-Control a response leaves with (None: keep what the inner layers set)."""
+    current = next((v.decode("latin-1").lower() for k, v in headers if k.lower() == b"cache-control"), "")
+    if status >= 400:
+        return "no-store"  # an error is never stored by a cache, least of all for a year
+    if scope.get("method") not in ("GET", "HEAD") or status != 200:
+        return None
+    if any(k.lower() == b"set-cookie" for k, _ in headers) or "private" in current or "no-store" in current:
+        return None  # Datasette marks responses to requests with cookies or credentials private: they stay so
+    if is_ad_hoc_sql(scope):
+        return f"public, max-age={AD_HOC_SQL_MAX_AGE}"
+    if HASHED_ROUTE.match(scope.get("path", "")):
+        # Reached only with the current hash (the hashed-URL layer redirects any other): immutable content.
+        return f"public, max-age={HASHED_MAX_AGE}, immutable"
+    if not current:
+        return f"public, max-age={UNHASHED_MAX_AGE}"
+    return None
+
+
+@hookimpl(trylast=True)
+def asgi_wrapper(datasette):
+    owned = None
+
+    def wrap(app):
+        async def http_policy(scope, receive, send):
+            nonlocal owned
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            if owned is None:
+                owned = await response_headers(datasette)
+            names = {name for name, _ in owned} | {b"cache-control"}
+            scope = with_public_host(scope)
+            started = False
+
+            async def send_with_policy(message):
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    headers = list(message.get("headers") or [])
+                    control = cache_control(scope, message["status"], headers)
+                    drop = names if control else names - {b"cache-control"}
+                    headers = [(k, v) for k, v in headers if k.lower() not in drop] + owned
+                    if control:
+                        headers.append((b"cache-control", control.encode()))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            try:
+                await app(scope, receive, send_with_policy)
+            except Exception:
+                if started:
+                    raise
+                log.error("unhandled error for %s\n%s", scope.get("path"), traceback.format_exc())
+                body = b"Internal server error"
+                await send_with_policy({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+                await send_with_policy({"type": "http.response.body", "body": body})
+
+        return http_policy
+
+    return wrap
+
+
+# --- robots.txt and the sitemap (datasette-block-robots, datasette-sitemap) ---------------------------------
+
+@hookimpl
+def block_robots_extra_lines(datasette):
+    """The database's JSON listing under its current route: /catalog.json here, /catalog-<hash>.json in the
+    deployment (the rules in metadata.yml cover ?sql=, .db and the exports on any route)."""
+    routes = dict.fromkeys([f"/{DATABASE_NAME}", datasette.urls.database(DATABASE_NAME)])
+    return [f"Disallow: {route}.json" for route in routes]
+
+
+@hookimpl
+def sitemap_extra_paths(datasette):
+    async def paths():
+        db = datasette.get_database(DATABASE_NAME)
+        hidden = set(await db.hidden_table_names())
+        tables = [t for t in await db.table_names() if t not in hidden]
+        return ["/", datasette.urls.database(DATABASE_NAME)] + [datasette.urls.table(DATABASE_NAME, t) for t in tables]
+
+    return paths
+
+
+# --- introspection that helps only an attacker ---------------------------------------------------------------
+
+async def not_served(request):
+    return Response.text("Not found", status=404)
+
+
+async def databases(datasette, request):
+    """Datasette's /-/databases without the file's absolute path."""
+    data = [{"name": name, "route": db.route, "is_mutable": db.is_mutable, "is_memory": db.is_memory,
+             "hash": db.hash} for name, db in datasette.databases.items() if name != "_internal"]
+    if request.url_vars.get("format") == "json":
+        return Response.json(data)
+    return Response.html(await datasette.render_template(
+        "show_json.html", {"filename": "databases.json", "data_json": json.dumps(data, indent=4)}, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/threads(\.json)?$", not_served), (r"^/-/databases(\.(?P<format>json))?$", databases)]

@@ -1,0 +1,1 @@
+"""From the built database to other formats: DCAT catalog, OpenAPI description, the static copy."""

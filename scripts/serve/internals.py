@@ -1,0 +1,248 @@
+"""Every replacement of a Datasette internal, behind one door: applied only on the Datasette version it was
+written and measured against (SUPPORTED); on any other version `install()` applies nothing and logs one line, so
+the portal runs as plain Datasette (slower, same pages). Only the deployment's ASGI entry point
+(scripts/serve/asgi.py) installs them; `make serve` and the tests' Datasette run without them, and
+tests/test_scale.py checks every page is byte-for-byte the same with and without them.
+
+Each patch names the BENCHMARKS.md row that justifies it and its measured gain. The steps table measures the
+helper patches only together ("6 + faster Datasette helpers": +19–34%); each one's own share comes from
+`python -m bench.internals` (in process, every patch but that one against all of them, two runs), and patches
+that bought less than 5% in both runs were dropped (see PATCHES and docs/upgrading.md). What Datasette 1.0
+does to each is in docs/upgrading.md.
+
+Kept (gain: CPU per request without the patch ÷ with every patch − 1, table JSON / with a facet / HTML table
+page, two runs of `python -m bench.internals --rounds 9`; the 5% rule asks for ≥ 5% on one page in both runs):
+- schema_memo (14 Database methods): Datasette asks SQLite for a table's columns, keys, foreign keys, FTS table,
+  hidden tables … on every request; the file is immutable, so the answers are kept per process. BENCHMARKS.md
+  step 5 (with permission_allows_memo): +19–49% requests/s. Alone: +24/+14%, +11/+15%, +7/+12%.
+- permission_allows_memo (Datasette._table_permission_allows): deep-copied the whole metadata on every call
+  (~1.1 ms, two calls a page); the metadata is never reloaded. Step 5. Alone: +22/+28%, +15/+14%, +33/+22%.
+- absolute_url: a facet value's link joined the page URL with urllib's urljoin (a dozen microseconds, ~70 times a
+  page); for an absolute path without dot segments the join is plain concatenation. Step 6 ("faster Datasette
+  helpers", +19–34% for all of them together). Alone: −5/+3%, +23/+29%, +11/+17%.
+- tilde_encode_cache (table view): encodes the same table names and keys on every row of every page. Step 6.
+  Alone: +5.4/+5.2%, +2/−4%, +1/+8% — just over the line.
+- hashed_urls: content-hashed database URLs (HashedUrls below). BENCHMARKS.md step 10 "nginx cache (repeats)":
+  39–180× the uncached deployment.
+
+Dropped (no page gained 5% in both runs; Datasette's own code runs again): facet links re-parsing
+the query string per value (−6/+5%, 0/+4%, +6/−6%), skipping the render_cell hook (+4/+1%, −1/−1%, −2/+6%),
+remove_infinites (−2/0%, −5/+1%, +1/+1%), caching detect_json1 (+11/+1%, 0/+3%, −2/+12%), caching tilde_decode
+(+5/−6%, −6/−10%, −1/+1%), and switching off Jinja's template mtime check (−9/−6%, 0/+3%, +2/+2%).
+
+Moved to a public hook: the text decoder (plugins/text_decoding.py, prepare_connection; +8/+5%, +4/+5%,
++8/+6%).
+"""
+import copy
+import functools
+import logging
+import re
+from pathlib import Path
+
+import datasette.views.table
+from datasette import __version__ as DATASETTE_VERSION
+from datasette import hookimpl
+from datasette.app import Datasette
+from datasette.database import Database
+from datasette.inspect import inspect_hash
+from datasette.plugins import pm
+
+SUPPORTED = "0.65.5"
+log = logging.getLogger("catalog.internals")
+
+_PLAIN_PATH = re.compile(r"/(?!/)[^;#\x00-\x20\x7f]*")  # what urljoin passes through unchanged …
+_DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")  # … unless the path has "." or ".." segments
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]+)?")
+
+
+def _origin(request):
+    """scheme://host of the request, computed once per request; empty when urljoin might rewrite it."""
+    cached = request.__dict__.get("_catalog_origin")
+    if cached is None:
+        host = request.host
+        plain = request.scheme in ("http", "https") and _PLAIN_HOST.fullmatch(host)
+        cached = request.__dict__["_catalog_origin"] = f"{request.scheme}://{host}" if plain else ""
+    return cached
+
+
+def _absolute_url(original):
+    @functools.wraps(original)
+    def absolute_url(self, request, path):
+        path = str.__str__(path)  # PrefixedUrlString wraps every str method; a plain copy is much cheaper
+        origin = _origin(request)
+        if (origin and _PLAIN_PATH.fullmatch(path) and not path.endswith("?")
+                and not _DOT_SEGMENT.search(path.partition("?")[0])):
+            url = origin + path
+            if url.startswith("http://") and self.setting("force_https_urls"):
+                url = "https://" + url[len("http://"):]
+            return url
+        return original(self, request, path)
+
+    return absolute_url
+
+
+# --- schema look-ups and permission allow-lists, answered once per process -------------------------------------
+
+# Database methods whose answers depend only on the (immutable) file and the (static) metadata.
+SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", "table_column_details",
+                  "primary_keys", "fts_table", "label_column_for_table", "foreign_keys_for_table",
+                  "hidden_table_names", "get_all_foreign_keys", "get_table_definition", "get_view_definition",
+                  "attached_databases"]
+
+
+def _copy(value):
+    return copy.copy(value) if isinstance(value, (list, dict, set)) else value
+
+
+def _memoized(name, original):
+    @functools.wraps(original)
+    async def method(self, *args):
+        if self.is_mutable:
+            return await original(self, *args)
+        cache = self.__dict__.setdefault("_schema_memo", {})
+        key = (name, args)
+        if key not in cache:
+            cache[key] = await original(self, *args)
+        return _copy(cache[key])
+
+    return method
+
+
+def _memoized_allows(original):
+    # The allow blocks of a table come from metadata, which a running process never reloads; the original
+    # deep-copies the whole metadata on every call (~1.1 ms, two calls a page).
+    @functools.wraps(original)
+    def allows(self, database, table):
+        cache = self.__dict__.setdefault("_allows_memo", {})
+        if (database, table) not in cache:
+            cache[(database, table)] = original(self, database, table)
+        return _copy(cache[(database, table)])
+
+    return allows
+
+
+# --- content-hashed database URLs ---------------------------------------------------------------------------
+
+class HashedUrls:
+    """The behaviour of datasette-hashed-urls 0.4 (Apache-2.0): the database is served at
+    /catalog-<first 7 hex of the file's SHA-256>/…; /catalog/… and a stale hash answer 302 to the current hash,
+    so links keep working and a new build changes every URL (the year-long Cache-Control of those URLs is
+    plugins/http_policy.py's). Why not the plugin itself: it hashes with Datasette's database.hash, which
+    comes from inspect.json when one is given (a stale inspect.json would keep an old hash, and a year of
+    cached answers, alive after a new build); it builds the redirect from the decoded path and encodes it as
+    Latin-1 (a Vietnamese table name or key is a 500); it sets a year-long Cache-Control on every answer of the
+    route, errors included; and as an installed plugin it would rename the route under `make serve` and the
+    tests too. Registered by the deployment only."""
+
+    __name__ = "catalog_hashed_urls"
+
+    @hookimpl
+    def startup(self, datasette):
+        datasette._hashed_url_databases = {}
+        for name, database in datasette.databases.items():
+            if database.is_mutable or database.is_memory:
+                continue
+            digest = inspect_hash(Path(database.path))[:7]  # the file itself, never inspect.json's copy
+            datasette._hashed_url_databases[name] = digest
+            database.route = f"{name}-{digest}"
+
+    @hookimpl
+    def asgi_wrapper(self, datasette):
+        def wrap(app):
+            async def hashed_urls(scope, receive, send):
+                hashes = getattr(datasette, "_hashed_url_databases", None)
+                if scope.get("type") != "http" or not hashes:
+                    return await app(scope, receive, send)
+                first = scope["path"].lstrip("/").split("/", 1)[0]
+                stem, dot, extension = first.partition(".")
+                name, _, incoming = (stem, "", "") if stem in hashes else stem.rpartition("-")
+                if name not in hashes or incoming == hashes[name]:
+                    return await app(scope, receive, send)
+                # Keep the rest of the path as the client encoded it (raw_path), and the query string.
+                raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+                rest = raw.lstrip(b"/").partition(b"/")
+                location = f"/{name}-{hashes[name]}{dot}{extension}".encode() + (b"/" + rest[2] if rest[1] else b"")
+                if scope.get("query_string"):
+                    location += b"?" + scope["query_string"]
+                headers = [(b"location", location), (b"cache-control", b"no-cache"), (b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 302, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+
+            return hashed_urls
+
+        return wrap
+
+
+HASHED_URLS = HashedUrls()
+
+
+# --- the register --------------------------------------------------------------------------------------------
+
+class Patch:
+    """One replacement: `targets` are (object, attribute, make) with make(original) -> replacement."""
+
+    def __init__(self, name, justification, targets=(), apply=None, revert=None):
+        self.name, self.justification, self.targets = name, justification, list(targets)
+        self._apply, self._revert, self.originals = apply, revert, None
+
+    @property
+    def applied(self):
+        return self.originals is not None
+
+    def apply(self):
+        if self.applied:
+            return
+        self.originals = [(owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in self.targets]
+        for (owner, attribute, make), (_, _, original) in zip(self.targets, self.originals):
+            setattr(owner, attribute, make(original))
+        if self._apply:
+            self._apply()
+
+    def revert(self):
+        if not self.applied:
+            return
+        for owner, attribute, original in self.originals:
+            setattr(owner, attribute, original)
+        if self._revert:
+            self._revert()
+        self.originals = None
+
+
+# Gains: BENCHMARKS.md's steps table where a row measures the patch alone; otherwise `python -m bench.internals`
+# (requests/s in process without the patch against with every patch, two runs; table JSON / with facets / HTML).
+PATCHES = [
+    Patch("schema_memo", "BENCHMARKS.md step 5 'schema look-ups memoized': +19–49% (with permission_allows_memo); "
+          "alone +7–24% (bench.internals)",
+          [(Database, name, functools.partial(_memoized, name)) for name in SCHEMA_METHODS]),
+    Patch("permission_allows_memo", "BENCHMARKS.md step 5 (with schema_memo); alone +14–33% (bench.internals)",
+          [(Datasette, "_table_permission_allows", _memoized_allows)]),
+    Patch("absolute_url", "BENCHMARKS.md step 6 'faster Datasette helpers' (+19–34% together); alone +11–29% on "
+          "pages with facets (bench.internals)",
+          [(Datasette, "absolute_url", _absolute_url)]),
+    Patch("tilde_encode_cache", "BENCHMARKS.md step 6; alone +5.2–5.4% on table JSON (bench.internals)",
+          [(datasette.views.table, "tilde_encode", functools.lru_cache(maxsize=65536))]),
+    Patch("hashed_urls", "BENCHMARKS.md step 10 'nginx cache (repeats)': 39–180× the uncached deployment",
+          apply=lambda: pm.register(HASHED_URLS, name="catalog_hashed_urls"),
+          revert=lambda: pm.unregister(HASHED_URLS)),
+]
+BY_NAME = {patch.name: patch for patch in PATCHES}
+MEMO = ["schema_memo", "permission_allows_memo"]
+SPEEDUPS = ["absolute_url", "tilde_encode_cache"]
+
+
+def install(names=None, version=DATASETTE_VERSION):
+    """Apply the named patches (all by default) if Datasette is the version they were written for; returns the
+    names applied. On any other version nothing is applied and one line says so."""
+    names = [p.name for p in PATCHES] if names is None else list(names)
+    if version != SUPPORTED:
+        log.warning("Datasette %s is not %s: the catalog's replacements of Datasette internals are off (%s)",
+                    version, SUPPORTED, ", ".join(names))
+        return []
+    for name in names:
+        BY_NAME[name].apply()
+    return names
+
+
+def uninstall(names=None):
+    for name in [p.name for p in PATCHES] if names is None else names:
+        BY_NAME[name].revert()
