@@ -1,0 +1,141 @@
+"""Ad-hoc SQL runs in its own lane, so a runaway query cannot starve table pages, search or the health check.
+
+A query stopped at the 1.5 s time limit still holds what runs it for 1.5 s: under `make serve` the one SQL
+thread, in the deployment (`num_sql_threads` 0) the event loop itself, health check included. One such query
+a second took `make serve` from 67 to 1.2 requests/s (issue 13). So requests that run SQL the caller wrote —
+`?sql=`, `?_where=`, and the canned queries, whose parameters are free text — are handed to a second
+Datasette, built by scripts.portal.create_datasette exactly like the first (same file, metadata, plugins,
+settings), running on its own event loop in its own thread with its own SQLite connections. SQLite releases
+the GIL while it works, so the main lane keeps answering at nearly full speed (bench/attack.py measures it).
+
+And a per-client cap: at most PER_CLIENT ad-hoc requests in flight from one client address, and at most
+LANE_MAX waiting or running in the lane altogether; beyond that the answer is 429 with Retry-After, as
+datasette.io rate-limits `?sql=` and labordata caps query concurrency (datasette-query-concurrency-limit
+anchors the idea; it caps per database for everyone, which here would still let one client fill the lane).
+The client is the peer address; behind a proxy set CATALOG_CLIENT_IP_HEADER (e.g. x-real-ip) to the
+header the proxy sets, never one a client can choose.
+
+Why our own code: Datasette 0.65 has one executor per instance and no per-request routing; a second instance
+behind an ASGI wrapper uses only public API (the constructor, .app(), asgi_wrapper).
+"""
+import asyncio
+import json
+import os
+import re
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from datasette import hookimpl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts.portal import DATABASE_NAME, DATABASE_ROUTE, catalog_metadata  # noqa: E402
+
+PER_CLIENT = 2
+LANE_MAX = 8
+CLIENT_IP_HEADER = os.environ.get("CATALOG_CLIENT_IP_HEADER", "").lower().encode()
+DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[a-z]+)?$")
+QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[a-z]+)?$")
+
+
+def is_ad_hoc(scope, canned):
+    path = scope.get("path", "")
+    if not path.startswith(f"/{DATABASE_NAME}"):
+        return False
+    params = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
+    if DATABASE_PATH.match(path):
+        return "sql" in params
+    match = QUERY_PATH.match(path)
+    return bool(match) and ("_where" in params or match["name"] in canned)
+
+
+def client_of(scope):
+    if CLIENT_IP_HEADER:
+        for name, value in scope.get("headers", []):
+            if name.lower() == CLIENT_IP_HEADER:
+                return value.decode("latin-1").strip()
+    return (scope.get("client") or ("?",))[0]
+
+
+class Lane:
+    """A second Datasette on its own event loop in its own thread."""
+
+    def __init__(self, datasette):
+        self.main = datasette
+        self.app = None
+        self.loop = None
+        self.ready = threading.Lock()
+
+    def get_app(self):
+        with self.ready:
+            if self.app is None:
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="sql-lane", daemon=True).start()
+                from scripts.portal import create_datasette
+
+                path = self.main.get_database(DATABASE_NAME).path
+                lane = create_datasette(path)
+                lane._catalog_sql_lane = True
+                if self.main.inspect_data is not None:
+                    lane.inspect_data = self.main.inspect_data
+                self.app = lane.app()
+            return self.app
+
+    async def handle(self, scope, receive, send):
+        main_loop = asyncio.get_running_loop()
+
+        async def lane_receive():
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(receive(), main_loop))
+
+        async def lane_send(message):
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(message), main_loop))
+
+        app = await main_loop.run_in_executor(None, self.get_app) if self.app is None else self.app
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(app(scope, lane_receive, lane_send), self.loop))
+
+
+async def too_many(send, client_wide):
+    vi, en = (("Bạn đang chạy quá nhiều truy vấn SQL cùng lúc; chờ một truy vấn xong rồi thử lại.",
+               "Too many SQL queries from you at once; wait for one to finish and retry.") if client_wide else
+              ("Máy chủ đang chạy nhiều truy vấn SQL; thử lại sau vài giây.",
+               "The server is running many SQL queries; retry in a few seconds."))
+    body = json.dumps({"ok": False, "status": 429, "error": f"{vi} · {en}"}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 429, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", b"2"),
+        (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@hookimpl(trylast=True)  # applied last: the outermost wrapper, so a lane request meets each wrapper once
+def asgi_wrapper(datasette):
+    def wrap(app):
+        if getattr(datasette, "_catalog_sql_lane", False) or os.environ.get("CATALOG_SQL_LANE") == "0":
+            return app
+        lane = datasette.__dict__.setdefault("_catalog_lane", None) or Lane(datasette)
+        datasette._catalog_lane = lane
+        canned = set((catalog_metadata(datasette.metadata() or {}).get("queries") or {}))
+        in_flight = Counter()
+        total = 0
+
+        async def route(scope, receive, send):
+            nonlocal total
+            if scope["type"] != "http" or not is_ad_hoc(scope, canned):
+                return await app(scope, receive, send)
+            client = client_of(scope)
+            if in_flight[client] >= PER_CLIENT or total >= LANE_MAX:
+                return await too_many(send, in_flight[client] >= PER_CLIENT)
+            in_flight[client] += 1
+            total += 1
+            try:
+                await lane.handle(scope, receive, send)
+            finally:
+                in_flight[client] -= 1
+                total -= 1
+                if not in_flight[client]:
+                    del in_flight[client]
+
+        return route
+
+    return wrap
