@@ -158,13 +158,14 @@ def read_csv(path: Path, columns: list[str]) -> list[Row]:
         raise BuildError(path, 1, None, f"header must be {columns} ({detail or 'wrong order'})")
     rows = []
     while True:
+        start = reader.line_num + 1  # a quoted field may span lines: a row is named by its first line
         try:
             values = next(reader, None)
         except csv.Error as e:  # e.g. a field over the csv module's limit, a stray quote
-            raise BuildError(path, reader.line_num + 1, None, f"is not valid CSV: {e}") from None
+            raise BuildError(path, start, None, f"is not valid CSV: {e}") from None
         if values is None:
             break
-        line = reader.line_num
+        line = start
         if not values:
             continue
         if len(values) != len(columns):
