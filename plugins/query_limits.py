@@ -109,9 +109,11 @@ _heap_set = False
 
 
 @hookimpl
-def prepare_connection(conn, database):
+def prepare_connection(conn, database, datasette=None):
     global _heap_set
-    if database == "_internal":
+    # Datasette's own connections are left alone: _internal (its schema tables, which it writes) and the
+    # throw-away in-memory one /-/versions opens to probe FTS support. Every served database is limited.
+    if database == "_internal" or (datasette is not None and database not in datasette.databases):
         return
     if not _heap_set:  # process-wide settings; once is enough
         conn.execute(f"pragma hard_heap_limit = {HEAP_LIMIT}")

@@ -76,11 +76,16 @@ class Lane:
                 from scripts.portal import create_datasette
 
                 path = self.main.get_database(DATABASE_NAME).path
-                lane = create_datasette(path)
+                # Its own SQL thread even where the main instance runs SQL on its event loop (the deployment's
+                # num_sql_threads 0): the lane's loop stays free to pass answers back while a query runs.
+                lane = create_datasette(path, settings={"num_sql_threads": 1})
                 lane._catalog_sql_lane = True
                 if self.main.inspect_data is not None:
                     lane.inspect_data = self.main.inspect_data
                 self.app = lane.app()
+                # Startup hooks now, not on the lane's first request: the deployment's content-hashed route
+                # (scripts/asgi.py) is set by one, and the first request already needs it.
+                asyncio.run_coroutine_threadsafe(lane.invoke_startup(), self.loop).result()
             return self.app
 
     async def handle(self, scope, receive, send):
