@@ -10,6 +10,7 @@ stopped at the SQL time limit (1.5 s) with a 400. --no-lane sets CATALOG_SQL_LAN
 to show what the lane buys.
 """
 import argparse
+from collections import Counter
 import json
 import threading
 import time
@@ -25,7 +26,9 @@ RUNAWAY = "with recursive c(x) as (select 1 union all select x + 1 from c) selec
 
 def attacker(base, stop, results):
     """One runaway query a second, each in its own thread so a slow answer never delays the next."""
-    url = f"{base}/catalog.json?" + urllib.parse.urlencode({"sql": RUNAWAY})
+    status, headers, _ = fetch(f"{base}/catalog.json?sql=select+1")
+    route = headers["location"].split("?")[0] if status in (301, 302) else "/catalog.json"  # the deployment's hash
+    url = f"{base}{route}?" + urllib.parse.urlencode({"sql": RUNAWAY})
 
     def one():
         started = time.perf_counter()
@@ -55,7 +58,7 @@ def measure(base, path, duration, connections, attack):
         stop.set()
         thread.join()
         result["attacks"] = len(attacks)
-        result["attack_statuses"] = sorted({s for s, _ in attacks})
+        result["attack_statuses"] = dict(sorted(Counter(s for s, _ in attacks).items()))
         result["attack_max_s"] = round(max((t for _, t in attacks), default=0), 2)
     return result
 

@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -35,6 +36,14 @@ from scripts.portal import DATABASE_NAME, DATABASE_ROUTE, catalog_metadata  # no
 
 PER_CLIENT = 2
 LANE_MAX = 8
+# A client's lane time: BUDGET_RATE seconds of ad-hoc SQL per second, in bursts of up to BUDGET_BURST seconds
+# (a journalist's 50 ms queries: five a second; runaways stopped at 1.5 s: two at once, then one per 6 s).
+# CATALOG_SQL_BUDGET_RATE=0 turns the budget off (tests that fire many runaways from one address).
+BUDGET_RATE = float(os.environ.get("CATALOG_SQL_BUDGET_RATE", "0.25"))
+BUDGET_BURST = 3.0
+# The lane's SQL thread runs at the lowest CPU priority (Linux schedules threads by their own niceness), so
+# when the machine is busy the pages and search of the main lane come first.
+LANE_NICE = 19
 CLIENT_IP_HEADER = os.environ.get("CATALOG_CLIENT_IP_HEADER", "").lower().encode()
 DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[a-z]+)?$")
 QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[a-z]+)?$")
@@ -49,6 +58,32 @@ def is_ad_hoc(scope, canned):
         return "sql" in params
     match = QUERY_PATH.match(path)
     return bool(match) and ("_where" in params or match["name"] in canned)
+
+
+class Budget:
+    """Lane seconds per client: spending adds to a debt that drains at BUDGET_RATE a second."""
+
+    def __init__(self):
+        self.debts = {}
+
+    def _debt(self, client, now):
+        debt, then = self.debts.get(client, (0.0, now))
+        return max(0.0, debt - (now - then) * BUDGET_RATE)
+
+    def wait_needed(self, client):
+        """Seconds until the client may run another ad-hoc query (0: now)."""
+        if BUDGET_RATE <= 0:
+            return 0
+        debt = self._debt(client, time.monotonic())
+        return 0 if debt <= BUDGET_BURST else (debt - BUDGET_BURST) / BUDGET_RATE
+
+    def spend(self, client, seconds):
+        if BUDGET_RATE <= 0:
+            return
+        now = time.monotonic()
+        self.debts[client] = (self._debt(client, now) + seconds, now)
+        if len(self.debts) > 10_000:  # forget clients that have paid off their debt
+            self.debts = {c: v for c, v in self.debts.items() if self._debt(c, now) > 0}
 
 
 def client_of(scope):
@@ -101,16 +136,26 @@ class Lane:
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(app(scope, lane_receive, lane_send), self.loop))
 
 
-async def too_many(send, client_wide):
+async def too_many(send, client_wide, retry_after=2):
     vi, en = (("Bạn đang chạy quá nhiều truy vấn SQL cùng lúc; chờ một truy vấn xong rồi thử lại.",
                "Too many SQL queries from you at once; wait for one to finish and retry.") if client_wide else
               ("Máy chủ đang chạy nhiều truy vấn SQL; thử lại sau vài giây.",
                "The server is running many SQL queries; retry in a few seconds."))
     body = json.dumps({"ok": False, "status": 429, "error": f"{vi} · {en}"}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", b"2"),
+        (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", str(retry_after).encode()),
         (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+@hookimpl
+def prepare_connection(datasette):
+    # Called in the thread that will run the connection's queries: the lane's SQL thread yields the CPU.
+    if getattr(datasette, "_catalog_sql_lane", False) and hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LANE_NICE)
+        except OSError:
+            pass
 
 
 @hookimpl(trylast=True)  # applied last: the outermost wrapper, so a lane request meets each wrapper once
@@ -122,6 +167,7 @@ def asgi_wrapper(datasette):
         datasette._catalog_lane = lane
         canned = set((catalog_metadata(datasette.metadata() or {}).get("queries") or {}))
         in_flight = Counter()
+        budget = datasette.__dict__.setdefault("_catalog_lane_budget", Budget())
         total = 0
 
         async def route(scope, receive, send):
@@ -129,13 +175,17 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http" or not is_ad_hoc(scope, canned):
                 return await app(scope, receive, send)
             client = client_of(scope)
-            if in_flight[client] >= PER_CLIENT or total >= LANE_MAX:
-                return await too_many(send, in_flight[client] >= PER_CLIENT)
+            wait = budget.wait_needed(client)
+            if wait or in_flight[client] >= PER_CLIENT or total >= LANE_MAX:
+                return await too_many(send, bool(wait) or in_flight[client] >= PER_CLIENT,
+                                      max(1, round(wait)) if wait else 2)
             in_flight[client] += 1
             total += 1
+            started = time.monotonic()
             try:
                 await lane.handle(scope, receive, send)
             finally:
+                budget.spend(client, time.monotonic() - started)
                 in_flight[client] -= 1
                 total -= 1
                 if not in_flight[client]:
