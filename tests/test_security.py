@@ -220,7 +220,9 @@ def test_ad_hoc_sql_cannot_starve_pages_search_or_the_health_check(request, serv
     # One SQL thread in the lane: the second runaway waits for the first, then gets its own limit.
     first, second = sorted(e for _, e in runaways)
     assert first <= TIME_LIMIT_S + SLACK_S and second <= 2 * (TIME_LIMIT_S + SLACK_S), (first, second)
-    assert slowest < 0.5, slowest  # without the lane: the whole 1.5 s (make serve) or more (deployment)
+    # Without the lane a page waits out the runaway: 1.5 s (make serve) or more (deployment). 1 s leaves room for
+    # a machine shared with other work.
+    assert slowest < 1.0, slowest
 
 
 def test_one_client_cannot_fill_the_lane(serve):
