@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -110,7 +111,14 @@ class Lane:
                 threading.Thread(target=self.loop.run_forever, name="sql-lane", daemon=True).start()
                 from scripts.portal import create_datasette
 
-                path = self.main.get_database(DATABASE_NAME).path
+                path = Path(self.main.get_database(DATABASE_NAME).path)
+                if path.name != f"{DATABASE_NAME}.db":
+                    # The deployment pins the file it started with as /proc/self/fd/<n> (scripts/asgi.py);
+                    # Datasette names a database after its file, so the lane opens it through a link of
+                    # the right name.
+                    link = Path(tempfile.mkdtemp(prefix="catalog-sql-lane-")) / f"{DATABASE_NAME}.db"
+                    link.symlink_to(path)
+                    path = link
                 # Its own SQL thread even where the main instance runs SQL on its event loop (the deployment's
                 # num_sql_threads 0): the lane's loop stays free to pass answers back while a query runs.
                 lane = create_datasette(path, settings={"num_sql_threads": 1})

@@ -89,6 +89,16 @@ def memoize_schema():
         Datasette._table_permission_allows = allows
 
 
+def pin_file(path):
+    """A path that keeps naming the file `path` names now, even after it is replaced; None if unsupported."""
+    fd = os.open(path, os.O_RDONLY)
+    pinned = f"/proc/self/fd/{fd}"
+    if os.path.exists(pinned) and os.path.samefile(pinned, path):
+        return pinned
+    os.close(fd)
+    return None
+
+
 class HashedUrls:
     """datasette-hashed-urls 0.4, registered for this process only (see the module docstring)."""
 
@@ -100,6 +110,13 @@ class HashedUrls:
         for name, database in datasette.databases.items():
             if database.is_mutable or database.is_memory:
                 continue
+            # Pin the file this process started with: a build that replaces catalog.db in place must not
+            # make this replica serve the new bytes (the .db download, queries on connections opened later,
+            # the SQL lane) under the old hash, cached for a year. An open descriptor keeps the old file,
+            # and /proc/self/fd/<n> opens it again (Linux). Elsewhere the path is left as it was.
+            pinned = pin_file(database.path)
+            if pinned:
+                database.path = pinned
             # Hash the file itself, not inspect.json's copy: a stale inspect.json must never keep an old hash
             # (and a year of cached responses) alive after a new build.
             digest = inspect_hash(Path(database.path))[:7]
@@ -148,6 +165,9 @@ class HashedUrls:
                 async def send_immutable(message):
                     if message["type"] == "http.response.start" and message["status"] == 200:
                         headers = message.get("headers", [])
+                        if extension == "db":  # the pinned path's name is a descriptor number: name the file
+                            headers = [(k, v) for k, v in headers if k.lower() != b"content-disposition"] + [
+                                (b"content-disposition", f'attachment; filename="{name}.db"'.encode())]
                         # Datasette marks responses private when a request carries cookies or credentials, or
                         # sets a cookie: those stay private.
                         private = any(k.lower() == b"set-cookie" or (k.lower() == b"cache-control" and (

@@ -267,3 +267,41 @@ def test_a_client_that_keeps_sending_runaways_is_slowed_down(built_project):
         assert response.status_code == 200 and elapsed < 0.5
     finally:
         stop_server(process, log)
+
+
+def test_a_rebuild_in_place_does_not_change_what_an_old_hash_serves(built_project, tmp_path):
+    """Issue 13, Low 10: a replica keeps serving the file it hashed at start-up, whatever replaces it."""
+    import hashlib
+    import shutil
+    import sqlite3
+
+    served = tmp_path / "catalog.db"
+    shutil.copy(built_project / "build" / "catalog.db", served)
+    old_bytes = served.read_bytes()
+    base, process, log = start_server(
+        built_project, "deployment-rebuild",
+        lambda port: ["uvicorn", "scripts.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+        {"CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0}), "CATALOG_DATABASE": str(served),
+         "CATALOG_INSPECT": str(built_project / "build" / "inspect.json")})
+    try:
+        route = str(httpx.get(f"{base}/catalog.json?sql=select+1", follow_redirects=True).url).split("?")[0]
+        route = route.removesuffix(".json")
+        assert httpx.get(f"{route}/wards.json?_shape=array&_size=1").json()[0]["name"] != "REBUILT"
+
+        new = tmp_path / "catalog.db.new"  # a build replaces the file in place, as scripts.build does
+        shutil.copy(served, new)
+        with sqlite3.connect(new) as conn:
+            conn.execute("update wards set name = 'REBUILT'")
+        os.replace(new, served)
+
+        download = httpx.get(f"{route}.db", timeout=30)
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).digest() == hashlib.sha256(old_bytes).digest()
+        assert download.headers["content-disposition"] == 'attachment; filename="catalog.db"'
+        names = httpx.get(f"{route}/wards.json?_shape=array&_size=3").json()
+        assert "REBUILT" not in {row["name"] for row in names}
+        lane = httpx.get(f"{route}.json", params={"sql": "select count(*) as n from wards where name = 'REBUILT'",
+                                                  "_shape": "array"}).json()
+        assert lane == [{"n": 0}]  # the SQL lane, started after the rebuild, reads the same old file
+    finally:
+        stop_server(process, log)
