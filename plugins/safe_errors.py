@@ -24,7 +24,7 @@ from datasette.views.base import DatasetteError
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 TOO_LONG = ("Truy vấn chạy quá thời gian cho phép; hãy thu hẹp truy vấn.",
-            "The query took longer than the time limit; narrow it down.")
+            "The query took too long (over the time limit); narrow it down.")
 TOO_BIG = ("Một giá trị hoặc kết quả vượt giới hạn kích thước (64 kB mỗi giá trị).",
            "A value or result is over the size limit (64 kB a value).")
 TOO_MUCH_MEMORY = ("Truy vấn cần quá nhiều bộ nhớ.", "The query needs too much memory.")

@@ -3,7 +3,7 @@
 A query stopped at the 1.5 s time limit still holds what runs it for 1.5 s: under `make serve` the one SQL
 thread, in the deployment (`num_sql_threads` 0) the event loop itself, health check included. One such query
 a second took `make serve` from 67 to 1.2 requests/s (issue 13). So requests that run SQL the caller wrote —
-`?sql=`, `?_where=`, and the canned queries, whose parameters are free text — are handed to a second
+`?sql=` and `?_where=` — are handed to a second
 Datasette, built by scripts.portal.create_datasette exactly like the first (same file, metadata, plugins,
 settings), running on its own event loop in its own thread with its own SQLite connections. SQLite releases
 the GIL while it works, so the main lane keeps answering at nearly full speed (bench/attack.py measures it).
@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 from datasette import hookimpl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
-from scripts.portal import DATABASE_NAME, DATABASE_ROUTE, catalog_metadata  # noqa: E402
+from scripts.portal import DATABASE_NAME, DATABASE_ROUTE  # noqa: E402
 
 PER_CLIENT = 2
 LANE_MAX = 8
@@ -50,15 +50,16 @@ DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[a-z]+)?$")
 QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[a-z]+)?$")
 
 
-def is_ad_hoc(scope, canned):
+def is_ad_hoc(scope):
+    """SQL the caller wrote: ?sql= on the database, ?_where= on a table. (Canned queries run our SQL with
+    bound parameters, as cheap as a table page: they stay in the main lane.)"""
     path = scope.get("path", "")
     if not path.startswith(f"/{DATABASE_NAME}"):
         return False
     params = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
     if DATABASE_PATH.match(path):
         return "sql" in params
-    match = QUERY_PATH.match(path)
-    return bool(match) and ("_where" in params or match["name"] in canned)
+    return bool(QUERY_PATH.match(path)) and "_where" in params
 
 
 class Budget:
@@ -173,14 +174,13 @@ def asgi_wrapper(datasette):
             return app
         lane = datasette.__dict__.setdefault("_catalog_lane", None) or Lane(datasette)
         datasette._catalog_lane = lane
-        canned = set((catalog_metadata(datasette.metadata() or {}).get("queries") or {}))
         in_flight = Counter()
         budget = datasette.__dict__.setdefault("_catalog_lane_budget", Budget())
         total = 0
 
         async def route(scope, receive, send):
             nonlocal total
-            if scope["type"] != "http" or not is_ad_hoc(scope, canned):
+            if scope["type"] != "http" or not is_ad_hoc(scope):
                 return await app(scope, receive, send)
             client = client_of(scope)
             wait = budget.wait_needed(client)
