@@ -9,14 +9,23 @@ the innermost):
                  https://opendata.example.vn) or, when none is configured, by the address the server socket is
                  bound to — so every absolute URL Datasette builds (next_url, facet toggles, the Link header,
                  DCAT, OpenAPI servers, the sitemap) comes from configuration, never from the request. A
-                 5,000-byte or malformed Host (`Host: [`) never reaches Datasette.
+                 5,000-byte or malformed Host (`Host: [`) never reaches Datasette. The catalog is read-only:
+                 methods other than GET, HEAD and OPTIONS answer 405 here (Datasette 0.65 answers POST to a table
+                 or a read-only canned query, and TRACE, 500), and a cookie that does not parse is dropped, as a
+                 browser would ignore it (the catalog sets none; asgi-csrf failed on one with a bare 500).
        response: security headers and CORS (replacing whatever an inner layer set), the caching policy
-                 (`cache_control`), and a plain 500 with the same headers if an inner layer raises before it
-                 has answered.
+                 (`cache_control`); and, if an inner layer raises before it has answered, the answer
+                 scripts/serve/errors.py gives that exception (400 with a bilingual message when the request
+                 caused it, else 500, its text logged, never sent) with the same headers.
   2. content-hashed URLs (deployment only: scripts/serve/internals.py) — redirects /catalog/… to /catalog-<hash>/…
-  3. param_guard — malformed parameters answer 4xx
-  4. format_defaults (tryfirst: innermost) — default page size and facets by format
-  5. Datasette itself (its router, CSRF protection, views, its own error pages)
+  3. sql_lane — ?sql= and ?_where= handed to a second Datasette on its own thread; 429 beyond a client's share
+     (that Datasette runs these same wrappers but this one: its answers leave through this layer once)
+  4. param_guard — malformed parameters answer 4xx
+  5. format_defaults (tryfirst: innermost) — default page size and facets by format
+  6. Datasette itself (its router, CSRF protection, views, its own error pages; plugins/safe_errors.py's
+     handle_exception answers what a request's content makes a view raise)
+Only this layer is trylast and only format_defaults tryfirst; Datasette loads plugins/ in directory order, so
+the order of the plain ones (sql_lane, param_guard) among themselves is not fixed, and neither depends on it.
 
 Script policy: no 'unsafe-inline'. The inline scripts the pages need are allowed by their SHA-256, computed at
 the first request from the very templates and plugin hooks that render them (Datasette's menu-closing script
@@ -39,6 +48,7 @@ import logging
 import os
 import re
 import traceback
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, urlsplit
 
 from datasette import hookimpl
@@ -48,9 +58,12 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from scripts.project import DATABASE_NAME
+from scripts.serve import errors
 
 log = logging.getLogger(__name__)
 
+ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
+READ_ONLY = ("Cổng dữ liệu chỉ cho đọc: dùng GET", "The catalog is read-only: use GET")
 HASHED_MAX_AGE = 31536000
 UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
 AD_HOC_SQL_MAX_AGE = 300  # an ad-hoc query's answer is never cached for a year (issue 13: 20 MB answers)
@@ -137,6 +150,29 @@ def with_public_host(scope):
     return {**scope, "scheme": scheme, "headers": headers + [(b"host", netloc.encode("latin-1"))]}
 
 
+def parses(cookie):
+    try:
+        SimpleCookie().load(cookie.decode("latin-1"))
+        return True
+    except CookieError:
+        return False
+
+
+def without_bad_cookies(scope):
+    headers = scope.get("headers") or []
+    if all(k != b"cookie" or parses(v) for k, v in headers):
+        return scope
+    return {**scope, "headers": [(k, v) for k, v in headers if k != b"cookie" or parses(v)]}
+
+
+async def answer(send, status, parts, headers=()):
+    body = errors.body(status, parts)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def is_ad_hoc_sql(scope):
     return any(k == "sql" for k, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
@@ -165,6 +201,9 @@ def asgi_wrapper(datasette):
     owned = None
 
     def wrap(app):
+        if getattr(datasette, "_catalog_sql_lane", False):
+            return app  # plugins/sql_lane.py's second Datasette: its answers leave through the main one's layer
+
         async def http_policy(scope, receive, send):
             nonlocal owned
             if scope.get("type") != "http":
@@ -172,7 +211,7 @@ def asgi_wrapper(datasette):
             if owned is None:
                 owned = await response_headers(datasette)
             names = {name for name, _ in owned} | {b"cache-control"}
-            scope = with_public_host(scope)
+            scope = without_bad_cookies(with_public_host(scope))
             started = False
 
             async def send_with_policy(message):
@@ -188,16 +227,17 @@ def asgi_wrapper(datasette):
                     message = {**message, "headers": headers}
                 await send(message)
 
+            if scope.get("method", "GET") not in ALLOWED_METHODS:
+                return await answer(send_with_policy, 405, READ_ONLY, [(b"allow", ", ".join(ALLOWED_METHODS).encode())])
             try:
                 await app(scope, receive, send_with_policy)
-            except Exception:
+            except Exception as exception:
                 if started:
                     raise
-                log.error("unhandled error for %s\n%s", scope.get("path"), traceback.format_exc())
-                body = b"Internal server error"
-                await send_with_policy({"type": "http.response.start", "status": 500, "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
-                await send_with_policy({"type": "http.response.body", "body": body})
+                status, parts = errors.classify(exception) or (400, errors.BAD_PARAMETERS)
+                if status >= 500:
+                    log.error("unhandled error for %s\n%s", scope.get("path"), traceback.format_exc())
+                await answer(send_with_policy, status, parts)
 
         return http_policy
 

@@ -130,3 +130,32 @@ def test_pages_run_under_a_csp_without_unsafe_inline(page):
     page.wait_for_timeout(300)
     assert page.evaluate("() => window.pwned") is None
     assert any("Content Security Policy" in v for v in violations)
+
+
+def test_map_popup_links_run_no_script(page):
+    """Issue 13: a query's popup column with a javascript: link draws a popup whose link cannot run script;
+    an https link in the same kind of popup still works."""
+    from urllib.parse import quote
+
+    sql = ("select 10.45 as latitude, 105.63 as longitude, "
+           "'{\"title\":\"x-evil\",\"link\":\"javascript:alert(document.domain)\"}' as popup "
+           "union all select 10.9, 106.2, '{\"title\":\"x-good\",\"link\":\"https://example.org/ok\"}'")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(page.base + "/catalog?sql=" + quote(sql))
+    page.wait_for_selector(".leaflet-marker-icon", state="attached")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-icon').length == 2")
+    links = {}
+    for index in range(2):
+        page.locator(".leaflet-marker-icon").nth(index).click(force=True)
+        page.wait_for_function("(seen) => { const a = document.querySelector('.leaflet-popup-content a');"
+                               " return a && !seen.includes(a.innerText.trim()); }", arg=list(links))
+        link = page.locator(".leaflet-popup-content a")
+        title = link.inner_text().strip()
+        links[title] = link.get_attribute("href")
+        if title == "x-evil":
+            link.click(force=True)
+            page.wait_for_timeout(300)
+            shot(page, "map-popup-javascript-link")
+    assert links == {"x-evil": None, "x-good": "https://example.org/ok"}
+    assert dialogs == []

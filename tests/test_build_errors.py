@@ -144,3 +144,106 @@ def test_bad_input_is_refused_and_the_old_database_kept(tmp_path, good_project, 
     assert "Traceback" not in result.stderr
     assert hashlib.sha256((project / "build" / "catalog.db").read_bytes()).hexdigest() == before
     assert not (project / "build" / "catalog.db.new").exists()
+
+
+# Issue 13: values that corrupt data, and failures that are not the sources' fault.
+NAME_CELL = ",Trung tâm điều hành thông minh (IOC),"
+CASES_13 = [
+    ("Vietnamese thousands in a money column",
+     lambda p: replace_in(p / MONEY, "kinh phí đã cấp,allocated,45900,", "kinh phí đã cấp,allocated,45.900,"),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': '45.900' is ambiguous"),
+    ("nan", lambda p: replace_in(p / MONEY, "kinh phí đã cấp,allocated,45900,", "kinh phí đã cấp,allocated,nan,"),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': 'nan' is not a number"),
+    ("inf", lambda p: replace_in(p / MONEY, "kinh phí đã cấp,allocated,45900,", "kinh phí đã cấp,allocated,inf,"),
+     "project_money/dongthap-bc-222-2025.csv:2: field 'amount_million_vnd': 'inf' is not a number"),
+    ("zero-width space in a name",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",Trung tâm điều hành\u200b thông minh (IOC),"),
+     "capital_projects/dongthap-kh-215-2025.csv:3: field 'name': contains a control or invisible character (U+200B)"),
+    ("right-to-left override in a name",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",Trung tâm điều hành\u202e thông minh (IOC),"),
+     "field 'name': contains a control or invisible character (U+202E)"),
+    ("byte-order mark inside a name",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",\ufeffTrung tâm điều hành thông minh (IOC),"),
+     "field 'name': contains a control or invisible character (U+FEFF)"),
+    ("NUL in a name",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",Trung tâm điều hành\x00 thông minh (IOC),"),
+     "field 'name': contains a control or invisible character (U+0000)"),
+    ("line break inside a field",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ',"Trung tâm điều hành\nthông minh (IOC)",'),
+     "capital_projects/dongthap-kh-215-2025.csv:3: field 'name': contains a line break (U+000A)"),
+    ("cell starting with =",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",=HYPERLINK(\"http://x\"),"),
+     "capital_projects/dongthap-kh-215-2025.csv:3: field 'name': starts with '=', which a spreadsheet would run"),
+    ("cell starting with @",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, ",@SUM(1+1),"),
+     "field 'name': starts with '@', which a spreadsheet would run"),
+    ("200,000-character field",
+     lambda p: replace_in(p / PROJECTS, NAME_CELL, "," + "x" * 200_000 + ","),
+     "capital_projects/dongthap-kh-215-2025.csv:3: is not valid CSV: field larger than field limit"),
+    ("directory in place of a CSV",
+     lambda p: ((p / MONEY).unlink(), (p / MONEY).mkdir()),
+     "project_money/dongthap-bc-222-2025.csv: cannot be read: Is a directory"),
+    ("broken metadata.yml",
+     lambda p: (p / "metadata.yml").write_text("title: x\ndatabases: [unclosed\n  - y: {\n", encoding="utf-8"),
+     "metadata.yml:3: is not valid YAML"),
+]
+
+
+@pytest.mark.parametrize("name,mutate,expected", CASES_13, ids=[c[0] for c in CASES_13])
+def test_corrupting_values_and_io_failures_are_one_line(tmp_path, good_project, name, mutate, expected):
+    test_bad_input_is_refused_and_the_old_database_kept(tmp_path, good_project, name, mutate, expected)
+
+
+def test_numbers_plain_and_vietnamese():
+    from scripts.load.csvsource import parse_number
+
+    assert [parse_number(v) for v in ["45900", "45.9", "-3", "0.125", "45.900.000", "45,9", "1.234,5"]] == [
+        45900, 45.9, -3, 0.125, 45900000, 45.9, 1234.5]
+    for bad in ["45.900", "45,900", "nan", "inf", "-inf", "1e5", "45 900", "", "0x10"]:
+        with pytest.raises(ValueError):
+            parse_number(bad)
+    assert parse_number("105.999", plain_only=True) == 105.999
+
+
+def test_legitimate_text_that_looks_like_a_formula_passes():
+    from scripts.load.csvsource import text_problem
+
+    assert [text_problem(t) for t in ["- Sở Nội vụ", "-50%", "+ 5 xã", "Đồng Tháp", "a\u00a0b"]] == [None] * 5
+
+
+def test_full_disk_is_one_line(tmp_path, good_project):
+    """The file-size limit stands in for a full disk: writes past it fail with EFBIG, as ENOSPC would."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    project = copy_project(tmp_path)
+    (project / "build").mkdir()
+    old = (good_project / "build" / "catalog.db").read_bytes()
+    (project / "build" / "catalog.db").write_bytes(old)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    result = subprocess.run([sys.executable, "-m", "scripts.load.build"], cwd=project, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"}, preexec_fn=small_files)
+    assert result.returncode == 1, result.stderr
+    assert "cannot be written" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2  # the error and "was left as it was"
+    assert (project / "build" / "catalog.db").read_bytes() == old
+    assert not (project / "build" / "catalog.db.new").exists()
+
+
+def test_second_build_stops_with_a_message(tmp_path, good_project):
+    import fcntl
+
+    project = copy_project(tmp_path)
+    (project / "build").mkdir()
+    with open(project / "build" / "catalog.db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds it
+        result = run_build(project)
+    assert result.returncode == 1
+    assert "another build is writing it" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert run_build(project).returncode == 0  # and once it is released, the build runs

@@ -2,17 +2,23 @@
 
 The new database is written beside the old one (catalog.db.new) and moved over it only after every
 check has passed; a failed build prints one error naming file, line and field, exits 1, and leaves the
-previous catalog.db untouched.
+previous catalog.db untouched. So do the failures that are not the sources' fault (issue 13): a second build
+while one runs (a lock beside the output: it stops with a message), a full disk or other I/O error, a
+metadata.yml that does not parse — each one line, no traceback.
 
     python -m scripts.load.build [--out build/catalog.db]
 """
 import argparse
+import errno
+import fcntl
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import sqlite_utils
+import yaml
 
 from scripts import spec
 from scripts.load import curated, reference
@@ -25,6 +31,7 @@ from scripts.load.search_index import build_search
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "catalog.db"
+METADATA = ROOT / "metadata.yml"
 
 
 def build_into(path: Path):
@@ -49,17 +56,63 @@ def build_into(path: Path):
     db.close()
 
 
+def check_metadata():
+    """metadata.yml must parse and be a mapping before anything reads it (indexes, facets)."""
+    path = METADATA
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise BuildError(path, None, None, f"cannot be read: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise BuildError(path, None, None, f"is not UTF-8 (offset {e.start})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise BuildError(path, mark.line + 1 if mark else None, None,
+                         f"is not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    databases = meta.get("databases") if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or not isinstance(databases or {}, dict) or not all(
+            isinstance(d or {}, dict) and isinstance((d or {}).get("tables") or {}, dict) for d in (databases or {}).values()):
+        raise BuildError(path, None, None, "must be a mapping with databases → <name> → tables")
+
+
+def locked(out: Path):
+    """An exclusive lock beside the output, held until the process ends; BuildError if another build has it."""
+    lock = open(out.with_name(out.name + ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise BuildError(out, None, None, "another build is writing it (lock held); wait for it to finish") from None
+    return lock
+
+
 def build(out: Path = DEFAULT_OUT) -> Path:
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(out.parent, None, None, f"cannot be created: {e.strerror or e}") from None
+    check_metadata()
+    lock = locked(out)
     tmp = out.with_name(out.name + ".new")
     tmp.unlink(missing_ok=True)
     try:
         build_into(tmp)
+        os.replace(tmp, out)  # atomic on one file system: readers see the old file or the new one
+    except BuildError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except (OSError, sqlite3.Error) as e:
+        tmp.unlink(missing_ok=True)
+        text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            text = f"the disk is full ({text})"
+        raise BuildError(getattr(e, "filename", None) or tmp, None, None, f"cannot be written: {text}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, out)  # atomic on one file system: readers see the old file or the new one
+    finally:
+        lock.close()
     return out
 
 

@@ -1,6 +1,12 @@
 """Reading the project's CSV sources strictly: every problem is a BuildError naming file, line and field.
 A table's CSV header and each value's type, required-ness and allowed values come from its spec
-(scripts/spec.py)."""
+(scripts/spec.py).
+
+Text cells refuse what corrupts data silently or attacks whoever opens an export (issue 13): control
+characters (NUL, tab, line breaks), invisible format characters (zero-width, right-to-left override, BOM,
+soft hyphen: Unicode categories Cc, Cf, Zl, Zp), cells over MAX_FIELD characters, and cells a spreadsheet
+would run as a formula (FORMULA). Numbers go through parse_number(), the one strict parser of both formats.
+"""
 import csv
 import io
 import re
@@ -13,6 +19,49 @@ from scripts import spec
 from scripts.load.errors import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
+MAX_FIELD = 20_000  # characters in one cell; the longest excerpt is about 4,000
+# A spreadsheet runs a cell as a formula when it starts with "=", or with "+", "-" or "@" followed by
+# something other than a number or a space ("-50", "- Sở …" and "+ 5%" stay text; "@SUM(", "+cmd|" do not).
+FORMULA = re.compile(r"^(=|[+\-@](?![\d\s.,]))")
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+# Plain numbers: 45900, -3, 45.9. Vietnamese ones: 45.900.000 (dots group thousands), 45,9 (comma marks
+# decimals), 1.234,5. Ambiguous: one dot or comma followed by exactly three digits after 1–3 leading digits
+# ("45.900" is 45 900 in Vietnamese and 45.9 in plain), refused rather than guessed.
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+_VI = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?|-?\d+,\d+")
+_AMBIGUOUS = re.compile(r"-?[1-9]\d{0,2}[.,]\d{3}")
+
+
+def parse_number(value: str, plain_only=False):
+    """An int or float from plain or Vietnamese notation; ValueError with the reason for anything else
+    (nan, inf, exponents, units, ambiguous grouping). plain_only: machine-written columns (coordinates and
+    areas of the reference snapshot), where a dot is always the decimal point and nothing is ambiguous."""
+    if plain_only:
+        if _PLAIN.fullmatch(value):
+            return int(value) if "." not in value else float(value)
+        raise ValueError(f"{value!r} is not a plain number (45900 or 45.9)")
+    if _AMBIGUOUS.fullmatch(value):
+        raise ValueError(f"{value!r} is ambiguous (45.900 is 45900 in Vietnamese and 45.9 in plain notation); "
+                         "write it without grouping, e.g. 45900 or 45.9")
+    if _PLAIN.fullmatch(value):
+        return int(value) if "." not in value else float(value)
+    if _VI.fullmatch(value):
+        whole, _, fraction = value.replace(".", "").partition(",")
+        return float(f"{whole}.{fraction}") if fraction else int(whole)
+    raise ValueError(f"{value!r} is not a number (plain 45900 or 45.9, or Vietnamese 45.900.000 or 45,9)")
+
+
+def text_problem(value: str, formula_ok=False):
+    """Why a text cell is refused, or None."""
+    if len(value) > MAX_FIELD:
+        return f"is {len(value)} characters long, over the limit of {MAX_FIELD}"
+    for position, char in enumerate(value):
+        if unicodedata.category(char) in INVISIBLE:
+            kind = "a line break" if char in "\r\n\u2028\u2029\x85" else "a control or invisible character"
+            return f"contains {kind} (U+{ord(char):04X}) at character {position + 1}"
+    if FORMULA.match(value) and not formula_ok:
+        return f"starts with {value[0]!r}, which a spreadsheet would run as a formula"
+    return None
 
 
 @dataclass
@@ -31,7 +80,7 @@ class Row:
         return BuildError(self.path, self.line, field, message)
 
     # Typed accessors: empty cells are None, anything else must parse.
-    def text(self, field, required=False):
+    def text(self, field, required=False, formula_ok=False):
         value = self.values[field]
         if value == "":
             if required:
@@ -39,6 +88,9 @@ class Row:
             return None
         if unicodedata.normalize("NFC", value) != value:
             raise self.error(field, "is not NFC-normalised Unicode")
+        problem = text_problem(value, formula_ok)
+        if problem:
+            raise self.error(field, problem)
         return value
 
     def integer(self, field, required=False, minimum=None, maximum=None):
@@ -52,17 +104,17 @@ class Row:
             raise self.error(field, f"{number} is outside {minimum}..{maximum}")
         return number
 
-    def number(self, field, required=False, minimum=None):
+    def number(self, field, required=False, minimum=None, plain_only=False):
         value = self.text(field, required)
         if value is None:
             return None
         try:
-            number = float(value)
-        except ValueError:
-            raise self.error(field, f"{value!r} is not a number (use a dot for decimals)") from None
+            number = parse_number(value, plain_only)
+        except ValueError as e:
+            raise self.error(field, str(e)) from None
         if minimum is not None and number < minimum:
             raise self.error(field, f"{value} is below {minimum}")
-        return int(number) if number.is_integer() and "." not in value else number
+        return number
 
     def iso_date(self, field, required=False):
         """A full date (YYYY-MM-DD) or, where only that much is printed, YYYY-MM or YYYY."""
@@ -79,7 +131,8 @@ class Row:
         return value
 
     def choice(self, field, options, required=True):
-        value = self.text(field, required)
+        # A fixed vocabulary (the comparator "=" …) is ours, not a cell someone typed: no formula check.
+        value = self.text(field, required, formula_ok=True)
         if value is not None and value not in options:
             raise self.error(field, f"{value!r} is not one of {sorted(options)}")
         return value
@@ -107,7 +160,10 @@ class Row:
 def read_csv(path: Path, columns: list[str]) -> list[Row]:
     """Rows of a UTF-8 CSV whose header must be exactly `columns`."""
     path = Path(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BuildError(path, None, None, f"cannot be read: {e.strerror or e}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -123,8 +179,15 @@ def read_csv(path: Path, columns: list[str]) -> list[Row]:
         detail = "; ".join(filter(None, [missing and f"missing {missing}", extra and f"unexpected {extra}"]))
         raise BuildError(path, 1, None, f"header must be {columns} ({detail or 'wrong order'})")
     rows = []
-    for values in reader:
-        line = reader.line_num
+    while True:
+        start = reader.line_num + 1  # a quoted field may span lines: a row is named by its first line
+        try:
+            values = next(reader, None)
+        except csv.Error as e:  # e.g. a field over the csv module's limit, a stray quote
+            raise BuildError(path, start, None, f"is not valid CSV: {e}") from None
+        if values is None:
+            break
+        line = start
         if not values:
             continue
         if len(values) != len(columns):

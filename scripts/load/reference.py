@@ -87,7 +87,7 @@ def load_reference(db):
         record("provinces", p, {
             "code": code, "name": p.text("name", True), "short_name": p.text("short_name", True),
             "merged_from": "; ".join(f["former_name"] for f in former if f["province_code"] == code),
-            **{c: p.number(c) for c in ("latitude", "longitude", "min_latitude", "min_longitude", "max_latitude",
+            **{c: p.number(c, plain_only=True) for c in ("latitude", "longitude", "min_latitude", "min_longitude", "max_latitude",
                                         "max_longitude")},
         })
         for code, p in provinces.items() if code in CATALOG_PROVINCES
@@ -123,6 +123,7 @@ def ward_record(w):
     return record("wards", w, {
         "code": code, "name": w.text("name", True), "short_name": w.text("short_name", True),
         "type": choice(w, "wards", "type"), "province_code": w["province_code"],
-        "latitude": w.number("latitude", True), "longitude": w.number("longitude", True),
-        "area_km2": w.number("area_km2", minimum=0),
+        "latitude": w.number("latitude", True, plain_only=True),
+        "longitude": w.number("longitude", True, plain_only=True),
+        "area_km2": w.number("area_km2", minimum=0, plain_only=True),
     })

@@ -36,6 +36,7 @@ Moved to a public hook: the text decoder (plugins/text_decoding.py, prepare_conn
 import copy
 import functools
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -123,6 +124,16 @@ def _memoized_allows(original):
 
 # --- content-hashed database URLs ---------------------------------------------------------------------------
 
+def pin_file(path):
+    """A path that keeps naming the file `path` names now, even after it is replaced; None if unsupported."""
+    fd = os.open(path, os.O_RDONLY)
+    pinned = f"/proc/self/fd/{fd}"
+    if os.path.exists(pinned) and os.path.samefile(pinned, path):
+        return pinned
+    os.close(fd)
+    return None
+
+
 class HashedUrls:
     """The behaviour of datasette-hashed-urls 0.4 (Apache-2.0): the database is served at
     /catalog-<first 7 hex of the file's SHA-256>/…; /catalog/… and a stale hash answer 302 to the current hash,
@@ -142,6 +153,13 @@ class HashedUrls:
         for name, database in datasette.databases.items():
             if database.is_mutable or database.is_memory:
                 continue
+            # Pin the file this process started with: a build that replaces catalog.db in place must not make
+            # this replica serve the new bytes (the .db download, queries on connections opened later, the SQL
+            # lane of plugins/sql_lane.py) under the old hash, cached for a year. An open descriptor keeps the old
+            # file, and /proc/self/fd/<n> opens it again (Linux). Elsewhere the path is left as it was.
+            pinned = pin_file(database.path)
+            if pinned:
+                database.path = pinned
             digest = inspect_hash(Path(database.path))[:7]  # the file itself, never inspect.json's copy
             datasette._hashed_url_databases[name] = digest
             database.route = f"{name}-{digest}"
@@ -156,8 +174,21 @@ class HashedUrls:
                 first = scope["path"].lstrip("/").split("/", 1)[0]
                 stem, dot, extension = first.partition(".")
                 name, _, incoming = (stem, "", "") if stem in hashes else stem.rpartition("-")
-                if name not in hashes or incoming == hashes[name]:
+                if name not in hashes:
                     return await app(scope, receive, send)
+                if incoming == hashes[name]:
+                    if extension != "db":
+                        return await app(scope, receive, send)
+
+                    async def send_named(message):  # the pinned path's name is a descriptor number: name the file
+                        if message["type"] == "http.response.start" and message["status"] == 200:
+                            headers = [(k, v) for k, v in message.get("headers", [])
+                                       if k.lower() != b"content-disposition"]
+                            headers.append((b"content-disposition", f'attachment; filename="{name}.db"'.encode()))
+                            message = {**message, "headers": headers}
+                        await send(message)
+
+                    return await app(scope, receive, send_named)
                 # Keep the rest of the path as the client encoded it (raw_path), and the query string.
                 raw = scope.get("raw_path") or scope["path"].encode("utf-8")
                 rest = raw.lstrip(b"/").partition(b"/")

@@ -43,15 +43,16 @@ def serve_args(database=DATABASE, host="127.0.0.1", port=8001):
     return args
 
 
-def create_datasette(database=DATABASE, templates=ROOT / "templates"):
-    """A Datasette instance configured exactly as `make serve` runs it (for tests and ASGI servers)."""
+def create_datasette(database=DATABASE, templates=ROOT / "templates", settings=None):
+    """A Datasette instance configured exactly as `make serve` runs it (for tests and ASGI servers);
+    `settings` overrides some of settings.json (plugins/sql_lane.py gives its instance its own SQL thread)."""
     from datasette.app import Datasette
 
     inspect_data = json.loads(INSPECT.read_text()) if INSPECT.exists() and Path(database) == DATABASE else None
     return Datasette(
         immutables=[str(database)], metadata=metadata(), plugins_dir=str(ROOT / "plugins"),
         template_dir=str(templates), static_mounts=[("static", str(ROOT / "static"))],
-        settings=SETTINGS, cors=True, inspect_data=inspect_data,
+        settings={**SETTINGS, **(settings or {})}, cors=True, inspect_data=inspect_data,
     )
 
 

@@ -1,0 +1,65 @@
+"""What a request's exception is, for the user: the one classification shared by Datasette's handle_exception
+hook (plugins/safe_errors.py) and the safety net of the HTTP policy layer (plugins/http_policy.py), which answers
+exceptions that escape every inner layer. Exceptions only a request's content can raise (parsing, binding,
+SQLite refusing or stopping a query, a limit of plugins/query_limits.py) are 400 with a fixed bilingual message
+saying what kind of problem it was; anything else is 500 — a real bug — whose text is logged, never sent.
+Plugins cannot import each other (Datasette loads them by file), hence this module in the installed package.
+"""
+import json
+import sqlite3
+
+from datasette.utils.asgi import Base400
+from datasette.views.base import DatasetteError
+
+TOO_LONG = ("Truy vấn chạy quá thời gian cho phép; hãy thu hẹp truy vấn.",
+            "The query took too long (over the time limit); narrow it down.")
+TOO_BIG = ("Một giá trị hoặc kết quả vượt giới hạn kích thước (64 kB mỗi giá trị).",
+           "A value or result is over the size limit (64 kB a value).")
+TOO_MUCH_MEMORY = ("Truy vấn cần quá nhiều bộ nhớ.", "The query needs too much memory.")
+NOT_ALLOWED = ("Hàm hoặc lệnh này không được phép: cổng dữ liệu chỉ cho đọc.",
+               "That function or statement is not allowed: the catalog is read-only.")
+BAD_SQL = ("Câu SQL không hợp lệ.", "The SQL is not valid.")
+BAD_PARAMETERS = ("Tham số của yêu cầu không hợp lệ (JSON sai, số quá lớn, giá trị sai kiểu, _through không có "
+                  "khóa ngoại …).", "The request's parameters are not valid (malformed JSON, a number too large, "
+                  "a value of the wrong type, a _through without a foreign key …).")
+NOT_EXPORTABLE = ("Dữ liệu này không xuất được sang định dạng đã chọn.",
+                  "This data cannot be exported in the format asked for.")
+SERVER_ERROR = ("Lỗi máy chủ; lỗi đã được ghi lại.", "Server error; it has been logged.")
+
+
+def message(parts):
+    return f"{parts[0]} · {parts[1]}"
+
+
+def classify(exception):
+    """(status, (vietnamese, english)) for an exception that escaped a view, or None to let Datasette answer."""
+    if isinstance(exception, Base400):
+        return None
+    if isinstance(exception, DatasetteError) and exception.status < 500:
+        # Datasette's time-out page quotes the SQL it ran, which for a table page is ours, not the caller's.
+        if "took too long" in str(exception.message) or "<textarea" in str(exception.message):
+            return 400, TOO_LONG
+        return None
+    text = " ".join(str(a) for a in getattr(exception, "args", ()))[:300].lower()
+    name = type(exception).__name__
+    if name == "QueryInterrupted" or "interrupted" in text:
+        return 400, TOO_LONG
+    if isinstance(exception, MemoryError) or "out of memory" in text:
+        return 400, TOO_MUCH_MEMORY
+    if "too big" in text or "too large" in text or "too many" in text:
+        return 400, TOO_BIG
+    if "not authorized" in text or "prohibited" in text:
+        return 400, NOT_ALLOWED
+    if name == "IllegalCharacterError" or name == "NoSuchFeatureError":
+        return 400, NOT_EXPORTABLE
+    if isinstance(exception, sqlite3.Error):
+        return 400, BAD_SQL
+    if isinstance(exception, (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeError,
+                              RecursionError, json.JSONDecodeError, DatasetteError)):
+        return 400, BAD_PARAMETERS
+    return 500, SERVER_ERROR
+
+
+def body(status, parts):
+    """The JSON error body every layer answers with."""
+    return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()
