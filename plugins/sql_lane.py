@@ -19,7 +19,6 @@ Why our own code: Datasette 0.65 has one executor per instance and no per-reques
 behind an ASGI wrapper uses only public API (the constructor, .app(), asgi_wrapper).
 """
 import asyncio
-import json
 import os
 import re
 import tempfile
@@ -32,6 +31,7 @@ from urllib.parse import parse_qs
 from datasette import hookimpl
 
 from scripts.project import DATABASE_NAME
+from scripts.serve import errors
 from scripts.serve.portal import DATABASE_ROUTE
 
 PER_CLIENT = 2
@@ -121,10 +121,8 @@ class Lane:
                     path = link
                 # Its own SQL thread even where the main instance runs SQL on its event loop (the deployment's
                 # num_sql_threads 0): the lane's loop stays free to pass answers back while a query runs.
-                lane = create_datasette(path, settings={"num_sql_threads": 1})
+                lane = create_datasette(path, settings={"num_sql_threads": 1}, inspect_data=self.main.inspect_data)
                 lane._catalog_sql_lane = True
-                if self.main.inspect_data is not None:
-                    lane.inspect_data = self.main.inspect_data
                 self.app = lane.app()
                 # Startup hooks now, not on the lane's first request: the deployment's content-hashed route
                 # (scripts/serve/asgi.py) is set by one, and the first request already needs it.
@@ -149,7 +147,7 @@ async def too_many(send, client_wide, retry_after=2):
                "Too many SQL queries from you at once; wait for one to finish and retry.") if client_wide else
               ("Máy chủ đang chạy nhiều truy vấn SQL; thử lại sau vài giây.",
                "The server is running many SQL queries; retry in a few seconds."))
-    body = json.dumps({"ok": False, "status": 429, "error": f"{vi} · {en}"}, ensure_ascii=False).encode()
+    body = errors.body(429, (vi, en))
     await send({"type": "http.response.start", "status": 429, "headers": [
         (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", str(retry_after).encode()),
         (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]})

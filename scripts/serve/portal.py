@@ -43,12 +43,14 @@ def serve_args(database=DATABASE, host="127.0.0.1", port=8001):
     return args
 
 
-def create_datasette(database=DATABASE, templates=ROOT / "templates", settings=None):
+def create_datasette(database=DATABASE, templates=ROOT / "templates", settings=None, inspect_data=None):
     """A Datasette instance configured exactly as `make serve` runs it (for tests and ASGI servers);
-    `settings` overrides some of settings.json (plugins/sql_lane.py gives its instance its own SQL thread)."""
+    `settings` overrides some of settings.json (plugins/sql_lane.py gives its instance its own SQL thread) and
+    `inspect_data` the counts read from build/inspect.json (the lane takes the main instance's)."""
     from datasette.app import Datasette
 
-    inspect_data = json.loads(INSPECT.read_text()) if INSPECT.exists() and Path(database) == DATABASE else None
+    if inspect_data is None and INSPECT.exists() and Path(database) == DATABASE:
+        inspect_data = json.loads(INSPECT.read_text())
     return Datasette(
         immutables=[str(database)], metadata=metadata(), plugins_dir=str(ROOT / "plugins"),
         template_dir=str(templates), static_mounts=[("static", str(ROOT / "static"))],
