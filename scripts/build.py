@@ -1,13 +1,15 @@
 """Build build/catalog.db from sources/ — atomically.
 
-The new database is written beside the old one (catalog.db.new) and moved over it only after every
-check has passed; a failed build prints one error naming file, line and field, exits 1, and leaves the
-previous catalog.db untouched.
+The new database is written beside the old one (catalog.db.new), and its whole-table downloads into
+downloads.new (scripts/dumps.py); both are moved over the old ones only after every check has passed and every
+file is written. A failed build prints one error naming file, line and field, exits 1, and leaves the
+previous catalog.db and downloads/ untouched.
 
     python -m scripts.build [--out build/catalog.db]
 """
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,6 +17,8 @@ from pathlib import Path
 import sqlite_utils
 
 from scripts.curated import load_curated
+from scripts.dumps import DIRECTORY as DOWNLOADS
+from scripts.dumps import write_dumps
 from scripts.errors import BuildError
 from scripts.indexes import create_indexes
 from scripts.reference import load_documents, load_reference
@@ -51,13 +55,24 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".new")
+    downloads = out.with_name(DOWNLOADS)
+    tmp_downloads, old_downloads = (downloads.with_name(DOWNLOADS + suffix) for suffix in (".new", ".old"))
     tmp.unlink(missing_ok=True)
+    for leftover in (tmp_downloads, old_downloads):
+        shutil.rmtree(leftover, ignore_errors=True)
     try:
         build_into(tmp)
+        write_dumps(tmp, tmp_downloads)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        shutil.rmtree(tmp_downloads, ignore_errors=True)
         raise
-    os.replace(tmp, out)  # atomic on one file system: readers see the old file or the new one
+    # Each rename is atomic on one file system: readers see the old files or the new ones.
+    if downloads.exists():
+        downloads.rename(old_downloads)
+    tmp_downloads.rename(downloads)
+    os.replace(tmp, out)
+    shutil.rmtree(old_downloads, ignore_errors=True)
     return out
 
 
