@@ -10,6 +10,7 @@ from datasette.utils.asgi import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.dcat import DATABASE, build_catalog  # noqa: E402
+from scripts.dumps import table_files  # noqa: E402
 from scripts.openapi import build_openapi  # noqa: E402
 
 
@@ -26,7 +27,9 @@ async def visible_counts(datasette):
 async def dcat_view(datasette, request):
     db = datasette.get_database(DATABASE)
     modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
-    doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified)
+    counts = await visible_counts(datasette)
+    files = {table: table_files(db.path, table) for table in counts}
+    doc = build_catalog(datasette.metadata(), counts, base_url(request), modified, files)
     return Response(json.dumps(doc, ensure_ascii=False), content_type="application/ld+json; charset=utf-8")
 
 

@@ -118,7 +118,8 @@ def test_dcat_catalog_validates_against_dcat_ap_3(client):
     datasets = [n for n in doc["@graph"] if n.get("@type") == "dcat:Dataset"]
     assert {d["dct:identifier"] for d in datasets} >= {"wards", "capital_projects", "plan_tasks", "indicators"}
     wards = next(d for d in datasets if d["dct:identifier"] == "wards")
-    assert {x["dct:title"] for x in wards["dcat:distribution"]} == {"JSON", "CSV", "SQLite"}
+    # The build's whole-table files (issue 12), GeoJSON since wards have coordinates, and the SQLite file.
+    assert {x["dct:title"] for x in wards["dcat:distribution"]} == {"JSON", "CSV", "Excel (XLSX)", "GeoJSON", "SQLite"}
     assert "opensource.org" in wards["dct:license"]["@id"]
 
 
