@@ -13,6 +13,7 @@ from datasette.utils import path_with_replaced_args, tilde_encode, to_css_class
 from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts.dumps import URL_PREFIX, table_files  # noqa: E402
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 
 
@@ -27,10 +28,12 @@ def extra_template_vars(template, datasette):
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
         cards = [
             {"name": name, "title": meta.get("title", name), "description": meta.get("description", ""),
-             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name)}
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name),
+             # The build's whole-table files (scripts/dumps.py): what the card's download buttons point to.
+             "files": {f["format"]: f for f in table_files(db.path, name)}}
             for name, meta in tables.items() if name in counts
         ]
-        return {"catalog_tables": cards, "catalog_database": DATABASE}
+        return {"catalog_tables": cards, "catalog_database": DATABASE, "catalog_downloads": URL_PREFIX}
 
     return home_vars
 
