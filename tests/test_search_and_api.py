@@ -155,8 +155,11 @@ def test_xlsx_export(client):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
-    assert rows[0][0] == "id" and len(rows) == 1 + client.json("/catalog/plan_tasks.json?_size=0")[
-        "filtered_table_rows_count"]
+    from scripts.labels import column_label
+
+    # Issue 12: the header row carries the columns' Vietnamese labels.
+    assert rows[0][0] == column_label("plan_tasks", "id") and len(rows) == 1 + client.json(
+        "/catalog/plan_tasks.json?_size=0")["filtered_table_rows_count"]
     assert any("Sở" in str(cell) or "Kiện toàn" in str(cell) for row in rows for cell in row)
 
 
