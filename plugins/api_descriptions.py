@@ -40,7 +40,8 @@ async def openapi_view(datasette, request):
     for table in await visible_counts(datasette):
         columns = [(c.name, c.type) for c in await db.table_column_details(table)]
         searchable = bool(tables_meta.get(table, {}).get("fts_table") or await db.fts_table(table))
-        schema[table] = (columns, await db.primary_keys(table), searchable)
+        foreign_keys = [fk["column"] for fk in await db.foreign_keys_for_table(table)]
+        schema[table] = (columns, await db.primary_keys(table), searchable, foreign_keys)
     return Response.json(build_openapi(datasette.metadata(), schema, base_url(request)))
 
 

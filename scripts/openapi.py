@@ -28,21 +28,71 @@ TABLE_PARAMS = [
 ]
 
 
-def row_schema(columns):
-    return {"type": "object", "properties": {c: SQL_TYPES.get(t.upper(), {}) for c, t in columns}}
+LABELLED = {"type": "object", "required": ["value", "label"],
+            "description": "With _labels=on: a foreign key as its code and the label of the row it points to",
+            "properties": {"value": {}, "label": {"type": ["string", "number", "null"]}}}
+REDIRECT = {"description": "In the deployment (scripts/asgi.py) a /catalog/… URL answers 302 to the same URL under "
+                           "the content-hashed /catalog-<7 hex>/… route; follow the Location header",
+            "headers": {"Location": {"description": "The URL under the current content hash",
+                                     "schema": {"type": "string"}}}}
+NOT_FOUND = {**ERROR, "description": "No such table, query or row"}
+NDJSON = {"application/x-ndjson": {"schema": {"type": "string"},
+                                   "example": '{"code": "28249", "name": "Phường Đạo Thạnh"}\n'}}
+
+
+def row_schema(columns, foreign_keys=()):
+    properties = {}
+    for column, sqlite_type in columns:
+        plain = SQL_TYPES.get(sqlite_type.upper(), {})
+        properties[column] = {"anyOf": [plain, LABELLED]} if column in foreign_keys else plain
+    return {"type": "object", "properties": properties}
+
+
+def page_schema(ref):
+    """Datasette's table and row JSON: an object whose `rows` are arrays (default shape) or objects (objects)."""
+    return {"type": "object", "required": ["rows"], "properties": {
+        "rows": {"type": "array", "items": {"anyOf": [ref, {"type": "array"}]}},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "next": {"type": ["string", "null"]}, "next_url": {"type": ["string", "null"]},
+        "truncated": {"type": "boolean"}, "filtered_table_rows_count": {"type": ["integer", "null"]},
+        "facet_results": {"type": "object"}}}
+
+
+def canned_parameters(query):
+    """A canned query's parameters: as metadata.yml declares them (`parameters:`), else named in its SQL."""
+    import re
+
+    declared = query.get("parameters") or {}
+    names = list(declared) + [n for n in dict.fromkeys(re.findall(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)", query.get(
+        "sql", ""))) if n not in declared]
+    out = []
+    for name in names:
+        spec = declared.get(name) or {}
+        schema = {"type": "integer"} if spec.get("type") == "integer" else {"type": "string"}
+        param = {"name": name, "in": "query", "required": bool(spec.get("required")),
+                 "description": spec.get("description", f"Query parameter :{name}"), "schema": schema}
+        if "example" in spec:
+            param["example"] = spec["example"]
+        out.append(param)
+    return out
 
 
 def build_openapi(metadata, schema, base):
-    """schema: table → ([(column, sqlite type)], primary keys, searchable); the canned queries come from
-    metadata."""
+    """schema: table → ([(column, sqlite type)], primary keys, searchable[, foreign-key columns]); the canned
+    queries and their parameters come from metadata."""
     tables_meta = metadata["databases"][DATABASE]["tables"]
-    paths, schemas = {}, {"Error": {"type": "object", "properties": {
-        "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"}}}}
-    for table, (columns, pks, searchable) in schema.items():
+    paths, schemas = {}, {"Error": {"type": "object", "required": ["error"], "properties": {
+        "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"},
+        "title": {"type": ["string", "null"]}}}}
+    for table, (columns, pks, searchable, *rest) in schema.items():
+        foreign_keys = set(rest[0]) if rest else set()
         meta = tables_meta.get(table, {})
-        schemas[table] = row_schema(columns)
+        schemas[table] = row_schema(columns, foreign_keys)
         ref = {"$ref": f"#/components/schemas/{table}"}
         params = list(TABLE_PARAMS)
+        if foreign_keys:
+            params.append(query_param("_labels", "`on`: each foreign key as {value, label}",
+                                      {"type": "string", "enum": ["on"]}))
         if searchable:
             params.append(query_param("_search", "Full-text search, with or without Vietnamese diacritics"))
         params += [query_param(c, f"Rows where {c} equals this value (also {c}__contains, __gt, __in …)")
@@ -52,34 +102,46 @@ def build_openapi(metadata, schema, base):
             "description": meta.get("description", ""), "tags": [table], "parameters": params,
             "responses": {
                 "200": {"description": "Rows of the table (100 a page unless _size says otherwise); with "
-                                       "_shape=array a list, otherwise an object with `rows`, `next` and "
-                                       "`facet_results` (empty unless a facet is asked for)",
+                                       "_shape=array a list of row objects (with _nl=on one JSON object a line, "
+                                       "application/x-ndjson); _shape=object an object keyed by primary key; "
+                                       "otherwise an object with `rows` (arrays, or objects with "
+                                       "_shape=objects), `next` and `facet_results` (empty unless a facet is "
+                                       "asked for)",
                         "headers": {"Link": {"description": "rel=next URL of the next page",
                                              "schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"oneOf": [
-                            {"type": "array", "items": ref},
-                            {"type": "object", "properties": {"rows": {"type": "array"},
-                                                              "next": {"type": ["string", "null"]}}}]}}}},
-                "400": ERROR}}}
+                        "content": {"application/json": {"schema": {"anyOf": [
+                            {"type": "array", "items": ref}, page_schema(ref),
+                            {"type": "object", "additionalProperties": ref}]}}, **NDJSON}},
+                "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
         if pks:
             paths[f"/{DATABASE}/{table}/{{pk}}.json"] = {"get": {
                 "operationId": f"get_{table}", "summary": f"One row of {table}", "tags": [table],
                 "parameters": [
                     {"name": "pk", "in": "path", "required": True, "schema": {"type": "string"},
-                     "description": "Primary key " + ", ".join(pks) + " (comma-separated for compound keys)"},
-                    query_param("_shape", "`array` for a list holding the row", {"type": "string", "enum": ["array", "objects"]}),
+                     "description": "Primary key " + ", ".join(pks) + " (comma-separated for compound keys; "
+                                    "percent- or tilde-encoded)"},
+                    query_param("_shape", "`array` for a list holding the row object, `objects` for an object "
+                                "whose rows are objects; by default its rows are arrays",
+                                {"type": "string", "enum": ["array", "objects"]}),
                 ],
                 "responses": {"200": {"description": "The row", "content": {"application/json": {"schema": {
-                    "type": "array", "items": ref}}}}, "404": ERROR}}}
+                    "anyOf": [{"type": "array", "items": ref}, page_schema(ref)]}}}},
+                    "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
     for name, query in (metadata["databases"][DATABASE].get("queries") or {}).items():
         paths[f"/{DATABASE}/{name}.json"] = {"get": {
             "operationId": f"query_{name}", "summary": query.get("title", name),
-            "description": query.get("description", ""), "tags": ["queries"],
+            "description": query.get("description", "") + " Without a required parameter: 400.",
+            "tags": ["queries"],
             "parameters": [query_param("_shape", "Response shape", {"type": "string", "enum": ["array", "objects"]})]
-            + [{**query_param(p, f"Query parameter :{p}"), "required": False} for p in query.get("params", [])],
-            "responses": {"200": {"description": "Rows of the query", "content": {"application/json": {
-                "schema": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}]}}}},
-                "400": ERROR}}}
+            + canned_parameters(query),
+            "responses": {"200": {"description": "Rows of the query (up to max_returned_rows; `truncated` says "
+                                                 "when there were more)", "content": {"application/json": {
+                "schema": {"anyOf": [{"type": "array", "items": {"type": "object"}}, {
+                    "type": "object", "required": ["rows"], "properties": {
+                        "rows": {"type": "array", "items": {"type": ["object", "array"]}},
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "truncated": {"type": "boolean"}}}]}}}},
+                "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
     paths["/-/search.json"] = {"get": {
         "operationId": "search_all", "summary": "Ranked search over every table", "tags": ["search"],
         "parameters": [{**query_param("q", "Words, with or without diacritics; \"quotes\" for a phrase"),

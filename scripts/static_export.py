@@ -96,7 +96,8 @@ def write_table(conn, table, directory: Path):
 def openapi_document(conn, meta, tables, base):
     from scripts.openapi import build_openapi
 
-    schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t)) for t in tables}
+    schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t),
+                  [r[3] for r in conn.execute(f"pragma foreign_key_list([{t}])")]) for t in tables}
     return build_openapi(meta, schema, base)
 
 
