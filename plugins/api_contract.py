@@ -53,7 +53,9 @@ async def send_json(send, status, payload, extra=()):
     await send({"type": "http.response.body", "body": body})
 
 
-@hookimpl
+# Innermost (applied first): the answers given here get the security and CORS headers and, in the deployment,
+# the hashed-URL redirects of the wrappers around it.
+@hookimpl(tryfirst=True)
 def asgi_wrapper(datasette):
     def wrap(app):
         async def api_contract(scope, receive, send):

@@ -255,7 +255,9 @@ async def classify(datasette, path, query):
     return None
 
 
-@hookimpl
+# Innermost (applied first): the answers given here get the security and CORS headers and, in the deployment,
+# the hashed-URL redirects of the wrappers around it.
+@hookimpl(tryfirst=True)
 def asgi_wrapper(datasette):
     def wrap(app):
         async def whole_exports(scope, receive, send):
