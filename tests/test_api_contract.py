@@ -74,5 +74,6 @@ def test_responses_conform_to_the_published_schemas(live_server):
                                  str(e)[:400]))
 
         exercise()
+    print(f"\nschemathesis: {sent} requests, {len(CHECKS)} response checks each, {time.monotonic() - started:.0f} s")
     assert failures == [], failures[:5]
     assert sent >= 400 and time.monotonic() - started < 240
