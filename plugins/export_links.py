@@ -17,7 +17,7 @@ from datasette import hookimpl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.dumps import URL_PREFIX, read_manifest, table_files  # noqa: E402
-from scripts.portal import DATABASE_NAME  # noqa: E402
+from scripts.portal import DATABASE_NAME, catalog_metadata  # noqa: E402
 from scripts.tabular import has_coordinates  # noqa: E402
 
 LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
@@ -63,6 +63,14 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         out["page"] = base + ".json" + ("?" + urlencode(page) if page else "")
     else:
         out["whole"], out["page"] = [], None
-        # A canned query's page, or the SQL page (/catalog?sql=…, exported as /catalog.csv?sql=…).
-        out["result"] = result_links(base, params, columns or [], "query")
+        # A canned query's page, or the SQL page (/catalog?sql=…, exported as /catalog.csv?sql=…). Until its
+        # required parameters are filled in, a canned query's downloads would be a 400: the page says what to fill.
+        from datasette.utils import tilde_decode
+
+        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(
+            tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])) or {}).get("parameters") or {}
+        given = dict(pairs)
+        out["missing"] = [name for name, spec in declared.items()
+                          if spec.get("required") and not given.get(name, "").strip()]
+        out["result"] = [] if out["missing"] else result_links(base, params, columns or [], "query")
     return {"catalog_exports": out}

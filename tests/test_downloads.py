@@ -318,7 +318,9 @@ def test_walk_every_page_and_follow_every_export_link(client, db):
         params = [p for p in spec["paths"][f"/catalog/{name}.json"]["get"]["parameters"] if "example" in p]
         from urllib.parse import urlencode
 
-        pages.append(f"/catalog/{name}" + ("?" + urlencode({p["name"]: p["example"] for p in params}) if params else ""))
+        pages.append(f"/catalog/{name}")
+        if params:
+            pages.append(f"/catalog/{name}?" + urlencode({p["name"]: p["example"] for p in params}))
     pages.append("/catalog?sql=select+code,+name,+latitude,+longitude+from+wards")
     links, formats, seen = 0, set(), set()
     for page in pages:
@@ -346,3 +348,40 @@ def test_walk_every_page_and_follow_every_export_link(client, db):
                     assert client.get(url).status_code < 500, (page, url)
     print(f"\nwalk: {len(pages)} pages, {links} export links followed, formats {sorted(formats)}")
     assert formats == {"csv", "xlsx", "json", "jsonl", "geojson"} and links > 100
+
+
+def test_xlsx_of_a_view_is_usable(client, db):
+    """Labels, bold frozen header with a filter, widths, typed cells, foreign keys as names with the code beside,
+    and the Source sheet."""
+    from openpyxl import load_workbook
+
+    from scripts.labels import column_label
+
+    response = client.get("/catalog/plan_tasks.xlsx?province_code=82&_sort=due_date")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    sheet, source = book.worksheets
+    header = [c.value for c in sheet[1]]
+    label = column_label("plan_tasks", "province_code")
+    assert label != "province_code" and header[1:3] == [label, f"{label} (mã · code)"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    assert all(sheet.column_dimensions[c].width >= 8 for c in ("A", "B", "C"))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    expected = db.execute("select count(*) from plan_tasks where province_code = '82'").fetchone()[0]
+    assert len(rows) == expected
+    assert {r[1] for r in rows} == {"Tỉnh Đồng Tháp"} and {r[2] for r in rows} == {"82"}
+    years = [r[header.index(column_label("plan_tasks", "due_year"))] for r in rows]
+    assert any(isinstance(y, int) for y in years)
+    dates = [r[header.index(column_label("plan_tasks", "due_date"))] for r in rows]
+    assert any(hasattr(d, "year") for d in dates)
+    facts = {row[0]: row[1] for row in source.iter_rows(values_only=True)}
+    assert "CC BY" in facts["Giấy phép · Licence"] and "province_code=82" in facts["Địa chỉ · URL"]
+    assert facts["Văn bản · Document"] and facts["Ngày dựng · Built"] and facts["Số dòng · Rows"] == str(expected)
+
+
+def test_canned_query_page_offers_downloads_only_once_its_parameters_are_given(client):
+    empty = links_of(client, "/catalog/former_unit_lookup")
+    assert not [a for a in empty.exports if a["data-export"] == "result"]
+    assert "fill in former_name" in client.get("/catalog/former_unit_lookup").text
+    filled = links_of(client, "/catalog/former_unit_lookup?former_name=tan+ho+co")
+    assert {a["data-format"] for a in filled.exports} == {"csv", "xlsx", "json", "jsonl", "geojson"}
