@@ -33,6 +33,9 @@ from scripts.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordi
 
 WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
 XLSX_MAX_ROWS = 50_000
+# A bound on one request's work (every request is hostile): a larger result is refused with a 400 that says so,
+# never cut. The catalog's largest table has 733 rows.
+EXPORT_MAX_ROWS = 500_000
 DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|jsonl|json)$")
 # Parameters that shape a page or a response, not the result: dropped before fetching every row.
 PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
@@ -196,6 +199,10 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
         if fmt == "geojson" and not has_coordinates(source.columns):
             raise ExportError(400, "GeoJSON chỉ có cho kết quả có cột latitude và longitude. · GeoJSON is only "
                                    "available for results with latitude and longitude columns.")
+        if (source.total or 0) > EXPORT_MAX_ROWS:
+            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: hãy "
+                                   f"lọc bớt hoặc tải tệp SQLite. · {source.total} rows is more than {EXPORT_MAX_ROWS} "
+                                   f"for one download: filter further or download the SQLite file.")
         if fmt == "xlsx" and (source.total or 0) > XLSX_MAX_ROWS:
             raise ExportError(400, f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV. · "
                                    f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV.")
