@@ -89,7 +89,7 @@ async def main(requests, rounds, runs):
     from scripts.serve import internals
 
     datasette = portal()
-    candidates = [p for p in internals.PATCHES if p.name != "hashed_urls"]  # routing, not speed
+    candidates = [p for p in internals.PATCHES if p.name not in ("hashed_urls", *internals.CORRECTNESS)]  # speed only
     internals.install([p.name for p in candidates])
     extra = [TextDecoder(datasette)]
     for item in extra:

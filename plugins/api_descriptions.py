@@ -8,10 +8,13 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from scripts.publish.dcat import DATABASE, build_catalog
+from scripts.publish.dumps import table_files
 from scripts.publish.openapi import build_openapi
 
 
 def base_url(request):
+    """The public base URL: plugins/http_policy.py has already replaced the request's scheme and Host with
+    CATALOG_PUBLIC_URL (or the server's own address), so nothing a client sends reaches these documents."""
     return f"{request.scheme}://{request.host}"
 
 
@@ -25,7 +28,9 @@ async def dcat_view(datasette, request):
     db = datasette.get_database(DATABASE)
     modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
     provinces = dict((await db.execute("select code, name from provinces order by code")).rows)
-    doc = build_catalog(datasette.metadata(), await visible_counts(datasette), base_url(request), modified, provinces)
+    counts = await visible_counts(datasette)
+    files = {table: table_files(db.path, table) for table in counts}
+    doc = build_catalog(datasette.metadata(), counts, base_url(request), modified, provinces, files)
     return Response(json.dumps(doc, ensure_ascii=False), content_type="application/ld+json; charset=utf-8")
 
 
@@ -36,7 +41,8 @@ async def openapi_view(datasette, request):
     for table in await visible_counts(datasette):
         columns = [(c.name, c.type) for c in await db.table_column_details(table)]
         searchable = bool(tables_meta.get(table, {}).get("fts_table") or await db.fts_table(table))
-        schema[table] = (columns, await db.primary_keys(table), searchable)
+        foreign_keys = [fk["column"] for fk in await db.foreign_keys_for_table(table)]
+        schema[table] = (columns, await db.primary_keys(table), searchable, foreign_keys)
     return Response.json(build_openapi(datasette.metadata(), schema, base_url(request)))
 
 

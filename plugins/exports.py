@@ -1,80 +1,278 @@
-"""Exports people ask for, beside Datasette's JSON and CSV:
+"""Downloads of a whole result: a table, a filtered or sorted view of it, a canned query or a SQL query, as
 
-- .xlsx  (Excel workbook; Vietnamese text intact)
-- .geojson  for any table or query with latitude/longitude columns (wards …)
-- CSV with a UTF-8 byte-order mark when `_bom=1` is added to a .csv URL: Datasette's CSV has none, and
-  Excel on Windows then shows Vietnamese as mojibake.
+    .csv      (`_bom=1` adds a UTF-8 byte-order mark for Excel on Windows; `_labels=on` adds `<fk>_label` columns)
+    .xlsx     Vietnamese column labels, foreign keys as names with the code beside, a "Nguồn · Source" sheet
+    .geojson  only where the result has latitude and longitude; elsewhere 400 with a message
+    .jsonl    JSON Lines, one row object a line
+    .json?_stream=on   a JSON array of every row object (with `_nl=on`: JSON Lines)
+
+Why our own code: Datasette 0.65's CSV stops at `max_returned_rows` for queries and at the page for tables unless
+`_stream=on` is given (the first `_size` of a link wins: the table page's CSV link gave 25 rows), its output
+renderers (.xlsx, .geojson) only ever see one page, and its CSV writes formulas as they are (OWASP CSV
+injection). Here the rows come from Datasette's own JSON through `datasette.client` — same filters, search,
+sort and permissions as the page — page after page with `_next` (sorted paging is exact: sort_tiebreak in scripts/serve/internals.py)
+and are written by scripts/publish/tabular.py, the same writers as the build's whole-table files. CSV, JSON and GeoJSON
+stream as they are fetched; XLSX is assembled in memory, up to XLSX_MAX_ROWS rows. A query result that
+`max_returned_rows` would cut is refused with a 400 that says so: a download is never silently short.
+Anything else (the paged JSON API, rows, HTML) passes through to Datasette untouched.
 """
 import io
 import json
-from urllib.parse import parse_qs
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
 
-BOM = "\ufeff".encode("utf-8")
-SHEET_TITLE_MAX = 31  # Excel's limit
+from scripts import spec
+from scripts.project import DATABASE_NAME, catalog_metadata
+from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
+                                     machine_row, write_xlsx)
+from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
-
-def render_xlsx(columns, rows, table, query_name):
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet((table or query_name or "query")[:SHEET_TITLE_MAX])
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append([row[c] for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    name = (table or query_name or "query") + ".xlsx"
-    return Response(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
+XLSX_MAX_ROWS = 50_000
+# A bound on one request's work (every request is hostile): a larger result is refused with a 400 that says so,
+# never cut. The catalog's largest table has 733 rows.
+EXPORT_MAX_ROWS = 500_000
+DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|jsonl|json)$")
+# Parameters that shape a page or a response, not the result: dropped before fetching every row.
+PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
+               "_facet_size", "_json", "_trace"}
 
 
-def has_coordinates(columns):
-    return "latitude" in columns and "longitude" in columns
+class ExportError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
-def render_geojson(columns, rows):
-    features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-         "properties": {c: row[c] for c in columns if c not in ("latitude", "longitude")}}
-        for row in rows if row["latitude"] is not None and row["longitude"] is not None
-    ]
-    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                    content_type="application/geo+json; charset=utf-8")
+def error_response(status, message):
+    body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+    return status, [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())], body
 
 
-@hookimpl
-def register_output_renderer():
-    return [
-        {"extension": "xlsx", "render": render_xlsx},
-        {"extension": "geojson", "render": render_geojson, "can_render": has_coordinates},
-    ]
+def result_params(query):
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+            if k not in PAGE_PARAMS and not k.startswith("_facet")]
 
 
-@hookimpl
-def asgi_wrapper():
+async def fetch_json(datasette, path, params):
+    response = await datasette.client.get(path + "?" + urlencode(params))
+    if response.status_code != 200:
+        try:
+            message = response.json().get("error") or response.text[:500]
+        except ValueError:
+            message = response.text[:500]
+        raise ExportError(response.status_code if response.status_code < 500 else 500, message)
+    return response.json()
+
+
+class TableRows:
+    """Every row of a table view, fetched page by page from Datasette's JSON."""
+
+    def __init__(self, datasette, json_path, params, labels):
+        self.datasette, self.json_path = datasette, json_path
+        self.params = params + [("_shape", "objects"), ("_size", "max"), ("_nofacet", "1")] + (
+            [("_labels", "on")] if labels else [])
+        self.first = None
+
+    async def start(self):
+        self.first = await fetch_json(self.datasette, self.json_path, self.params)
+        self.columns = self.first["columns"]
+        self.total = self.first.get("filtered_table_rows_count")
+        self.labelled = set(self.first.get("expanded_columns") or [])
+        return self
+
+    async def batches(self):
+        page = self.first
+        while True:
+            yield page["rows"]
+            if not page.get("next"):
+                return
+            page = await fetch_json(self.datasette, self.json_path,
+                                    self.params + [("_next", page["next"]), ("_nocount", "1")])
+
+
+class QueryRows:
+    """The rows of a canned or SQL query: one fetch; a result max_returned_rows would cut is refused."""
+
+    def __init__(self, datasette, json_path, params):
+        self.datasette, self.json_path = datasette, json_path
+        self.params = params + [("_shape", "objects")]
+        self.labelled = set()
+
+    async def start(self):
+        data = await fetch_json(self.datasette, self.json_path, self.params)
+        if data.get("truncated"):
+            limit = self.datasette.setting("max_returned_rows")
+            raise ExportError(400, f"Kết quả có hơn {limit} dòng, quá giới hạn của một truy vấn; hãy tải toàn bộ bảng "
+                                   f"(/-/downloads/) hoặc tệp SQLite. · The result has more than {limit} rows, the limit "
+                                   f"of one query: download the whole tables (/-/downloads/) or the SQLite file.")
+        self.rows, self.columns, self.total = data["rows"], data["columns"], len(data["rows"])
+        return self
+
+    async def batches(self):
+        yield self.rows
+
+
+async def documents_cited(datasette, rows):
+    ids = sorted({str(r["document_id"]["value"] if isinstance(r.get("document_id"), dict) else r.get("document_id"))
+                  for r in rows if r.get("document_id") is not None})
+    if not ids:
+        return []
+    db = datasette.get_database(DATABASE_NAME)
+    marks = ", ".join(f":p{i}" for i in range(len(ids)))
+    result = await db.execute(f"select id, symbol, title from documents where id in ({marks}) order by id",
+                              {f"p{i}": v for i, v in enumerate(ids)})
+    return [tuple(r) for r in result.rows]
+
+
+async def source_rows(datasette, name, title, view, rows):
+    meta = datasette.metadata()
+    catalog = catalog_metadata(meta)
+    table_meta = (catalog.get("tables") or {}).get(name) or (catalog.get("queries") or {}).get(name) or {}
+    licence = table_meta.get("license") or catalog.get("license") or meta.get("license")
+    licence_url = table_meta.get("license_url") or catalog.get("license_url") or meta.get("license_url")
+    out = [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
+           ("Giấy phép · Licence", f"{licence} — {licence_url}")]
+    source = table_meta.get("source") or meta.get("source")
+    if source:
+        out.append(("Nguồn · Source", " — ".join(v for v in (source, table_meta.get("source_url") or meta.get(
+            "source_url")) if v)))
+    for doc_id, symbol, doc_title in await documents_cited(datasette, rows):
+        out.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
+    db = datasette.get_database(DATABASE_NAME)
+    from datetime import datetime, timezone
+
+    out.append(("Ngày dựng · Built", datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc)
+                .replace(microsecond=0).isoformat()))
+    out.append(("Số dòng · Rows", str(len(rows))))
+    return out
+
+
+def chunked(fmt, source, bom, nl):
+    """An async generator of bytes for the streaming formats."""
+
+    async def generate():
+        columns, labelled = source.columns, source.labelled if fmt == "csv" else set()
+        if fmt == "csv":
+            yield next(csv_lines(columns, [], labelled, bom=bom)).encode("utf-8")
+        elif fmt == "geojson":
+            yield b'{"type": "FeatureCollection", "features": ['
+        elif fmt == "json" and not nl:
+            yield b"["
+        first = True
+        async for batch in source.batches():
+            if fmt == "csv":
+                text = "".join(csv_lines(columns, [batch], labelled, header=False))
+            elif fmt == "jsonl" or (fmt == "json" and nl):
+                text = "".join(json_text(machine_row(r, columns)) + "\n" for r in batch)
+            else:
+                parts = []
+                for row in batch:
+                    item = geojson_feature(row, columns) if fmt == "geojson" else machine_row(row, columns)
+                    parts.append(("\n" if first else ",\n") + json_text(item))
+                    first = False
+                text = "".join(parts)
+            if text:
+                yield text.encode("utf-8")
+        if fmt == "geojson":
+            yield b"\n]}\n"
+        elif fmt == "json" and not nl:
+            yield b"\n]\n"
+
+    return generate()
+
+
+async def export(datasette, scope, send, kind, name, fmt, json_path):
+    query = scope.get("query_string", b"").decode("latin-1")
+    raw = dict(parse_qsl(query, keep_blank_values=True))
+    params = result_params(query)
+    try:
+        if kind == "table":
+            source = await TableRows(datasette, json_path, params,
+                                     labels=fmt == "xlsx" or (fmt == "csv" and raw.get("_labels") == "on")).start()
+        else:
+            source = await QueryRows(datasette, json_path, params).start()
+        if fmt == "geojson" and not has_coordinates(source.columns):
+            raise ExportError(400, "GeoJSON chỉ có cho kết quả có cột latitude và longitude. · GeoJSON is only "
+                                   "available for results with latitude and longitude columns.")
+        if (source.total or 0) > EXPORT_MAX_ROWS:
+            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: hãy "
+                                   f"lọc bớt hoặc tải tệp SQLite. · {source.total} rows is more than {EXPORT_MAX_ROWS} "
+                                   f"for one download: filter further or download the SQLite file.")
+        if fmt == "xlsx" and (source.total or 0) > XLSX_MAX_ROWS:
+            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV. · "
+                                   f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV.")
+    except ExportError as e:
+        status, headers, body = error_response(e.status, e.message)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
+    filename = f"{name}.{'jsonl' if fmt == 'json' and raw.get('_nl') == 'on' else fmt}"
+    media = MEDIA_TYPES["jsonl"] if fmt == "json" and raw.get("_nl") == "on" else MEDIA_TYPES[fmt]
+    headers = [(b"content-type", media.encode()),
+               (b"content-disposition", f'attachment; filename="{filename}"'.encode())]
+    if fmt == "xlsx":
+        rows = [row async for batch in source.batches() for row in batch]
+        title = str(((catalog_metadata(datasette.metadata()).get("tables") or {}).get(name) or {}).get("title", name)
+                    if kind == "table" else ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(name)
+                                             or {}).get("title", name))
+        view = scope.get("path", "") + ("?" + query if query else "")
+        out = io.BytesIO()
+        write_xlsx(out, source.columns, [rows], labelled=source.labelled,
+                   label_for=(lambda c: spec.column_label(name, c)) if kind == "table" else str,
+                   sheet_title=name, source_rows=await source_rows(datasette, name, title, view, rows))
+        body = out.getvalue()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": headers + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    async for chunk in chunked(fmt, source, bom=raw.get("_bom") == "1", nl=raw.get("_nl") == "on"):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def classify(datasette, path, query):
+    """(kind, name, format, json path) when the request is a whole-result download, else None."""
+    streamed = "_stream=on" in query.split("&")
+    match = DATABASE_EXPORT.match(path)
+    if match:
+        fmt = match["format"]
+        if "sql=" not in query or (fmt == "json" and not streamed):
+            return None
+        return "query", DATABASE_NAME, fmt, path.rsplit(".", 1)[0] + ".json"
+    match = TABLE_ROUTE.match(path)
+    if not match or match["pk"] is not None or not match["format"]:
+        return None
+    fmt = match["format"]
+    if not (fmt in WHOLE_FORMATS or (fmt == "json" and streamed)):
+        return None
+    from datasette.utils import tilde_decode
+
+    name = tilde_decode(match["table"])
+    json_path = path.rsplit(".", 1)[0] + ".json"
+    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+        return "query", name, fmt, json_path
+    if await datasette.get_database(DATABASE_NAME).table_exists(name):
+        return "table", name, fmt, json_path
+    return None
+
+
+# Innermost (applied first): the answers given here get the security and CORS headers and, in the deployment,
+# the hashed-URL redirects of the wrappers around it.
+@hookimpl(tryfirst=True)
+def asgi_wrapper(datasette):
     def wrap(app):
-        async def with_bom(scope, receive, send):
-            wants_bom = (scope["type"] == "http" and scope["path"].endswith(".csv")
-                         and parse_qs(scope.get("query_string", b"").decode()).get("_bom") == ["1"])
-            if not wants_bom:
-                return await app(scope, receive, send)
-            started = False
+        async def whole_exports(scope, receive, send):
+            if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+                found = await classify(datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+                if found:
+                    return await export(datasette, scope, send, *found)
+            return await app(scope, receive, send)
 
-            async def send_with_bom(message):
-                nonlocal started
-                if message["type"] == "http.response.start":
-                    message = {**message, "headers": [(k, v) for k, v in message["headers"]
-                                                      if k.lower() != b"content-length"]}
-                elif message["type"] == "http.response.body" and not started:
-                    started = True
-                    message = {**message, "body": BOM + message.get("body", b"")}
-                await send(message)
-
-            await app(scope, receive, send_with_bom)
-
-        return with_bom
+        return whole_exports
 
     return wrap

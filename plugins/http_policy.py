@@ -58,6 +58,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from scripts.project import DATABASE_NAME
+from scripts.publish.dumps import URL_PREFIX as DOWNLOADS_URL
 from scripts.serve import errors
 
 log = logging.getLogger(__name__)
@@ -249,9 +250,13 @@ def asgi_wrapper(datasette):
 @hookimpl
 def block_robots_extra_lines(datasette):
     """The database's JSON listing under its current route: /catalog.json here, /catalog-<hash>.json in the
-    deployment (the rules in metadata.yml cover ?sql=, .db and the exports on any route)."""
+    deployment (the rules in metadata.yml cover ?sql=, .db and the exports on any route). And, deliberately,
+    the build's whole-table files (/-/downloads/, scripts/publish/dumps.py) ARE allowed although `/*.csv` and
+    `/*.xlsx` are not: those rules keep crawlers off exports Datasette computes per request, while a download is
+    a file written once per build and answered with an ETag (plugins/downloads.py) — and it is the distribution
+    the DCAT catalog lists, which data-portal harvesters should fetch. The longer rule wins (RFC 9309)."""
     routes = dict.fromkeys([f"/{DATABASE_NAME}", datasette.urls.database(DATABASE_NAME)])
-    return [f"Disallow: {route}.json" for route in routes]
+    return [f"Disallow: {route}.json" for route in routes] + [f"Allow: {DOWNLOADS_URL}"]
 
 
 @hookimpl

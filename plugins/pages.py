@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from scripts import spec
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.publish.dumps import URL_PREFIX, table_files
 
 
 @hookimpl
@@ -25,10 +26,12 @@ def extra_template_vars(template, datasette):
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
         cards = [
             {"name": name, "title": meta.get("title", name), "description": meta.get("description", ""),
-             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name)}
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name),
+             # The build's whole-table files (scripts/publish/dumps.py): what the card's download buttons point to.
+             "files": {f["format"]: f for f in table_files(db.path, name)}}
             for name, meta in tables.items() if name in counts
         ]
-        return {"catalog_tables": cards, "catalog_database": DATABASE}
+        return {"catalog_tables": cards, "catalog_database": DATABASE, "catalog_downloads": URL_PREFIX}
 
     return home_vars
 

@@ -100,7 +100,9 @@ def test_wards_page_shows_the_cluster_map_with_markers(page):
 
 def test_json_link_returns_json(page):
     page.goto(page.base + "/catalog/wards?province_code=82")
-    link = page.locator('a[href*=".json"]').first
+    # The API page link (issue 12: labelled "trang này · this page"; the result's whole JSON is another link).
+    link = page.locator('a[data-export="page"][href*=".json"]').first
+    assert "trang này" in link.inner_text()
     href = link.get_attribute("href")
     response = page.request.get(page.base + href if href.startswith("/") else href)
     assert response.ok and response.headers["content-type"].startswith("application/json")

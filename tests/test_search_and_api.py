@@ -118,7 +118,8 @@ def test_dcat_catalog_validates_against_dcat_ap_3(client):
     datasets = [n for n in doc["@graph"] if n.get("@type") == "dcat:Dataset"]
     assert {d["dct:identifier"] for d in datasets} >= {"wards", "capital_projects", "plan_tasks", "indicators"}
     wards = next(d for d in datasets if d["dct:identifier"] == "wards")
-    assert {x["dct:title"] for x in wards["dcat:distribution"]} == {"JSON", "CSV", "SQLite"}
+    # The build's whole-table files (issue 12), GeoJSON since wards have coordinates, and the SQLite file.
+    assert {x["dct:title"] for x in wards["dcat:distribution"]} == {"JSON", "CSV", "Excel (XLSX)", "GeoJSON", "SQLite"}
     assert "opensource.org" in wards["dct:license"]["@id"]
 
 
@@ -154,8 +155,11 @@ def test_xlsx_export(client):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
-    assert rows[0][0] == "id" and len(rows) == 1 + client.json("/catalog/plan_tasks.json?_size=0")[
-        "filtered_table_rows_count"]
+    from scripts.spec import column_label
+
+    # Issue 12: the header row carries the columns' Vietnamese labels.
+    assert rows[0][0] == column_label("plan_tasks", "id") and len(rows) == 1 + client.json(
+        "/catalog/plan_tasks.json?_size=0")["filtered_table_rows_count"]
     assert any("Sở" in str(cell) or "Kiện toàn" in str(cell) for row in rows for cell in row)
 
 

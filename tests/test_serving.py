@@ -119,8 +119,8 @@ def robots_disallows(robots, url):
 
 
 def test_robots_policy(client):
-    """Pages may be indexed; free SQL, the database file and bulk exports may not, on /catalog and on the
-    deployment's hashed /catalog-<hash> route alike. The sitemap lists every visible table."""
+    """Pages may be indexed; free SQL, the database file and bulk exports computed per request may not, on
+    /catalog and on the deployment's hashed /catalog-<hash> route alike; the build's whole-table files may. The sitemap lists every visible table."""
     robots = client.get("/robots.txt")
     assert robots.status_code == 200
     for url in ["/catalog?sql=select+1", "/catalog.json?sql=select+1", "/catalog-0a1b2c3?sql=select+1",
@@ -128,7 +128,8 @@ def test_robots_policy(client):
                 "/catalog/wards.csv", "/catalog-0a1b2c3/plan_tasks.xlsx", "/catalog/wards?_facet=type",
                 "/catalog.json"]:
         assert robots_disallows(robots.text, url), url
-    for url in ["/", "/catalog/wards", "/catalog-0a1b2c3/plan_tasks", "/catalog/plan_tasks/angiang-kh-15-du-2025~2F1.1"]:
+    for url in ["/", "/catalog/wards", "/catalog-0a1b2c3/plan_tasks", "/catalog/plan_tasks/angiang-kh-15-du-2025~2F1.1",
+                "/-/downloads/plan_tasks.csv", "/-/downloads/wards.xlsx", "/-/downloads/datapackage.json"]:
         assert not robots_disallows(robots.text, url), url
     sitemap_line = next(line for line in robots.text.splitlines() if line.startswith("Sitemap:"))
     assert sitemap_line == "Sitemap: http://localhost/sitemap.xml"

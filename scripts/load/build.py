@@ -1,8 +1,9 @@
 """Build build/catalog.db from sources/ — atomically.
 
-The new database is written beside the old one (catalog.db.new) and moved over it only after every
-check has passed; a failed build prints one error naming file, line and field, exits 1, and leaves the
-previous catalog.db untouched. So do the failures that are not the sources' fault (issue 13): a second build
+The new database is written beside the old one (catalog.db.new), and its whole-table downloads into
+downloads.new (scripts/publish/dumps.py); both are moved over the old ones only after every check has passed and
+every file is written. A failed build prints one error naming file, line and field, exits 1, and leaves the
+previous catalog.db and downloads/ untouched. So do the failures that are not the sources' fault (issue 13): a second build
 while one runs (a lock beside the output: it stops with a message), a full disk or other I/O error, a
 metadata.yml that does not parse — each one line, no traceback.
 
@@ -12,6 +13,7 @@ import argparse
 import errno
 import fcntl
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -28,6 +30,8 @@ from scripts.load.indexes import create_indexes
 from scripts.load.reference import load_documents, load_reference
 from scripts.load.schema import create_tables
 from scripts.load.search_index import build_search
+from scripts.publish.dumps import DIRECTORY as DOWNLOADS
+from scripts.publish.dumps import write_dumps
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "catalog.db"
@@ -95,21 +99,36 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     check_metadata()
     lock = locked(out)
     tmp = out.with_name(out.name + ".new")
+    downloads = out.with_name(DOWNLOADS)
+    tmp_downloads, old_downloads = (downloads.with_name(DOWNLOADS + suffix) for suffix in (".new", ".old"))
     tmp.unlink(missing_ok=True)
+    for leftover in (tmp_downloads, old_downloads):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+    def discard():
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(tmp_downloads, ignore_errors=True)
+
     try:
         build_into(tmp)
-        os.replace(tmp, out)  # atomic on one file system: readers see the old file or the new one
+        write_dumps(tmp, tmp_downloads)
+        # Each rename is atomic on one file system: readers see the old files or the new ones.
+        if downloads.exists():
+            downloads.rename(old_downloads)
+        tmp_downloads.rename(downloads)
+        os.replace(tmp, out)
+        shutil.rmtree(old_downloads, ignore_errors=True)
     except BuildError:
-        tmp.unlink(missing_ok=True)
+        discard()
         raise
     except (OSError, sqlite3.Error) as e:
-        tmp.unlink(missing_ok=True)
+        discard()
         text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
             text = f"the disk is full ({text})"
         raise BuildError(getattr(e, "filename", None) or tmp, None, None, f"cannot be written: {text}") from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        discard()
         raise
     finally:
         lock.close()

@@ -2,7 +2,9 @@
 tables' sections from their specs, sources/tables/), the row counts and the catalog's provinces.
 
 Each visible table is a dcat:Dataset with title and description in Vietnamese and English, publisher,
-licence, temporal and spatial coverage, keywords and three distributions (JSON, CSV, the SQLite file).
+licence, temporal and spatial coverage, keywords and its distributions: the whole-table files the build wrote
+(CSV, XLSX, JSON, GeoJSON where the table has coordinates; scripts/publish/dumps.py), each with dcat:byteSize and an
+spdx:checksum (SHA-256) from the build's manifest, and the SQLite file.
 Nodes carry their rdf:type (dct:LicenseDocument, dct:Location …) because the DCAT-AP SHACL shapes check
 classes without inference. Used by the portal (/-/dcat.jsonld) and by the static export.
 """
@@ -15,6 +17,7 @@ CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#", "xsd": "http://www.w3.org/2001/XMLSchema#",
     "skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "spdx": "http://spdx.org/rdf/terms#",
 }
 PUBLISHER = {"@type": ["foaf:Agent", "foaf:Organization"],
              "foaf:name": [{"@value": "Nhóm dữ liệu mở chuyển đổi số", "@language": "vi"},
@@ -28,6 +31,8 @@ KEYWORDS = ["chuyển đổi số", "digital transformation", "Đồng Tháp", "
 FORMATS = {  # extension: (EU file type, IANA media type)
     "json": ("JSON", "application/json"),
     "csv": ("CSV", "text/csv"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "geojson": ("GEOJSON", "application/geo+json"),
     "db": ("SQLITE", "application/vnd.sqlite3"),
 }
 
@@ -46,12 +51,11 @@ def licence(url):
     return {"@id": url, "@type": "dct:LicenseDocument"}
 
 
-def distribution(base, table, extension, title):
+def distribution(base, table, extension, title, file=None):
+    """A dcat:Distribution; `file` ({url, bytes, sha256}) is a whole-table file of the build (else the .db)."""
     file_type, media = FORMATS[extension]
-    url = f"{base}/{DATABASE}.db" if extension == "db" else f"{base}/{DATABASE}/{table}.{extension}"
-    if extension == "json":
-        url += "?_shape=array"
-    return {
+    url = f"{base}{file['url']}" if file else f"{base}/{DATABASE}.db"
+    out = {
         "@id": f"{base}/-/dcat.jsonld#{table}-{extension}", "@type": "dcat:Distribution",
         "dct:title": title, "dcat:accessURL": {"@id": url, "@type": "rdfs:Resource"},
         "dcat:downloadURL": {"@id": url, "@type": "rdfs:Resource"},
@@ -59,11 +63,23 @@ def distribution(base, table, extension, title):
         "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/" + media, "@type": "dct:MediaType"},
         "dct:license": licence("https://creativecommons.org/licenses/by/4.0/"),
     }
+    if file:
+        out["dcat:byteSize"] = {"@value": str(file["bytes"]), "@type": "xsd:nonNegativeInteger"}
+        out["spdx:checksum"] = {"@type": "spdx:Checksum",
+                                "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256",
+                                                   "@type": "spdx:ChecksumAlgorithm"},
+                                "spdx:checksumValue": {"@value": file["sha256"], "@type": "xsd:hexBinary"}}
+    return out
 
 
-def build_catalog(metadata, counts, base, modified, provinces):
+DISTRIBUTION_TITLES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "geojson": "GeoJSON"}
+
+
+def build_catalog(metadata, counts, base, modified, provinces, files=None):
     """JSON-LD of the whole catalog. `counts` maps visible table → rows; `modified` is the build date;
-    `provinces` maps the code of each province the catalog covers to its name (the database's provinces)."""
+    `provinces` maps the code of each province the catalog covers to its name (the database's provinces); `files`
+    maps table → [{format, url, bytes, sha256}] (scripts.publish.dumps.table_files)."""
+    files = files or {}
     tables = metadata["databases"][DATABASE]["tables"]
     publisher = {"@id": f"{base}/#publisher"}
     # The provinces' own rows in the portal stand for the spatial coverage.
@@ -86,8 +102,9 @@ def build_catalog(metadata, counts, base, modified, provinces):
             "dcat:landingPage": {"@id": f"{base}/{DATABASE}/{name}", "@type": "foaf:Document"},
             "dct:modified": {"@value": modified, "@type": "xsd:date"},
             "rdfs:comment": f"{counts[name]} rows",
-            "dcat:distribution": [distribution(base, name, "json", "JSON"), distribution(base, name, "csv", "CSV"),
-                                  distribution(base, name, "db", "SQLite")],
+            "dcat:distribution": [distribution(base, name, f["format"], DISTRIBUTION_TITLES[f["format"]], f)
+                                  for f in files.get(name, []) if f["format"] in DISTRIBUTION_TITLES]
+            + [distribution(base, name, "db", "SQLite")],
         })
     return {
         "@context": CONTEXT,

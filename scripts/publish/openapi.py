@@ -5,6 +5,7 @@ ranked search. A row's properties carry each column's label and description from
 
 from scripts import spec
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.publish.tabular import MEDIA_TYPES
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
              "FLOAT": {"type": ["number", "null"]}, "REAL": {"type": ["number", "null"]}}
@@ -31,32 +32,88 @@ TABLE_PARAMS = [
 ]
 
 
-def row_schema(columns, descriptions=None, labels=None):
-    """A row object: each column's JSON type, with its English label and its description where known."""
+LABELLED = {"type": "object", "required": ["value", "label"],
+            "description": "With _labels=on: a foreign key as its code and the label of the row it points to",
+            "properties": {"value": {}, "label": {"type": ["string", "number", "null"]}}}
+REDIRECT = {"description": "In the deployment (scripts/serve/asgi.py) a /catalog/… URL answers 302 to the same URL under "
+                           "the content-hashed /catalog-<7 hex>/… route; follow the Location header",
+            "headers": {"Location": {"description": "The URL under the current content hash",
+                                     "schema": {"type": "string"}}}}
+NOT_FOUND = {**ERROR, "description": "No such table, query or row"}
+# What the layers in front of Datasette answer on any path (plugins/http_policy.py, plugins/sql_lane.py), in
+# the one error shape of scripts/serve/errors.py.
+NOT_ALLOWED = {**ERROR, "description": "Method not allowed: the catalog is read-only (GET, HEAD and OPTIONS only)"}
+TOO_MANY = {**ERROR, "description": "Too many requests: a client's share of free SQL (?sql=, ?_where=) is used up; "
+                                    "try again after Retry-After seconds",
+            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}}
+POLICY_ANSWERS = {"400": ERROR, "405": NOT_ALLOWED, "429": TOO_MANY}
+DOWNLOAD_TYPES = list(dict.fromkeys(media.split(";")[0] for media in MEDIA_TYPES.values()))
+NDJSON = {"application/x-ndjson": {"schema": {"type": "string"},
+                                   "example": '{"code": "28249", "name": "Phường Đạo Thạnh"}\n'}}
+
+
+def row_schema(columns, descriptions=None, labels=None, foreign_keys=()):
+    """A row object: each column's JSON type (a foreign key may come as {value, label} with _labels=on), with
+    its English label and its description where known."""
     descriptions, labels = descriptions or {}, labels or {}
     properties = {}
-    for c, t in columns:
-        prop = dict(SQL_TYPES.get(t.upper(), {}))
-        if labels.get(c):
-            prop["title"] = labels[c]
-        if descriptions.get(c):
-            prop["description"] = descriptions[c]
-        properties[c] = prop
+    for column, sqlite_type in columns:
+        plain = dict(SQL_TYPES.get(sqlite_type.upper(), {}))
+        prop = {"anyOf": [plain, LABELLED]} if column in foreign_keys else plain
+        if labels.get(column):
+            prop["title"] = labels[column]
+        if descriptions.get(column):
+            prop["description"] = descriptions[column]
+        properties[column] = prop
     return {"type": "object", "properties": properties}
 
 
+def page_schema(ref):
+    """Datasette's table and row JSON: an object whose `rows` are arrays (default shape) or objects (objects)."""
+    return {"type": "object", "required": ["rows"], "properties": {
+        "rows": {"type": "array", "items": {"anyOf": [ref, {"type": "array"}]}},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "next": {"type": ["string", "null"]}, "next_url": {"type": ["string", "null"]},
+        "truncated": {"type": "boolean"}, "filtered_table_rows_count": {"type": ["integer", "null"]},
+        "facet_results": {"type": "object"}}}
+
+
+def canned_parameters(query):
+    """A canned query's parameters: as metadata.yml declares them (`parameters:`), else named in its SQL."""
+    import re
+
+    declared = query.get("parameters") or {}
+    names = list(declared) + [n for n in dict.fromkeys(re.findall(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)", query.get(
+        "sql", ""))) if n not in declared]
+    out = []
+    for name in names:
+        spec = declared.get(name) or {}
+        schema = {"type": "integer"} if spec.get("type") == "integer" else {"type": "string"}
+        param = {"name": name, "in": "query", "required": bool(spec.get("required")),
+                 "description": spec.get("description", f"Query parameter :{name}"), "schema": schema}
+        if "example" in spec:
+            param["example"] = spec["example"]
+        out.append(param)
+    return out
+
+
 def build_openapi(metadata, schema, base):
-    """schema: table → ([(column, sqlite type)], primary keys, searchable); the canned queries come from
-    metadata."""
+    """schema: table → ([(column, sqlite type)], primary keys, searchable[, foreign-key columns]); the canned
+    queries and their parameters come from metadata."""
     tables_meta = metadata["databases"][DATABASE]["tables"]
-    paths, schemas = {}, {"Error": {"type": "object", "properties": {
-        "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"}}}}
-    for table, (columns, pks, searchable) in schema.items():
+    paths, schemas = {}, {"Error": {"type": "object", "required": ["error"], "properties": {
+        "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"},
+        "title": {"type": ["string", "null"]}}}}
+    for table, (columns, pks, searchable, *rest) in schema.items():
+        foreign_keys = set(rest[0]) if rest else set()
         meta = tables_meta.get(table, {})
         labels = {c: spec.column_label(table, c, "en") for c, _ in columns} if table in spec.tables() else {}
-        schemas[table] = row_schema(columns, meta.get("columns"), labels)
+        schemas[table] = row_schema(columns, meta.get("columns"), labels, foreign_keys)
         ref = {"$ref": f"#/components/schemas/{table}"}
         params = list(TABLE_PARAMS)
+        if foreign_keys:
+            params.append(query_param("_labels", "`on`: each foreign key as {value, label}",
+                                      {"type": "string", "enum": ["on"]}))
         if searchable:
             params.append(query_param("_search", "Full-text search, with or without Vietnamese diacritics"))
         params += [query_param(c, f"Rows where {c} equals this value (also {c}__contains, __gt, __in …)")
@@ -66,34 +123,46 @@ def build_openapi(metadata, schema, base):
             "description": meta.get("description", ""), "tags": [table], "parameters": params,
             "responses": {
                 "200": {"description": "Rows of the table (100 a page unless _size says otherwise); with "
-                                       "_shape=array a list, otherwise an object with `rows`, `next` and "
-                                       "`facet_results` (empty unless a facet is asked for)",
+                                       "_shape=array a list of row objects (with _nl=on one JSON object a line, "
+                                       "application/x-ndjson); _shape=object an object keyed by primary key; "
+                                       "otherwise an object with `rows` (arrays, or objects with "
+                                       "_shape=objects), `next` and `facet_results` (empty unless a facet is "
+                                       "asked for)",
                         "headers": {"Link": {"description": "rel=next URL of the next page",
                                              "schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"oneOf": [
-                            {"type": "array", "items": ref},
-                            {"type": "object", "properties": {"rows": {"type": "array"},
-                                                              "next": {"type": ["string", "null"]}}}]}}}},
-                "400": ERROR}}}
+                        "content": {"application/json": {"schema": {"anyOf": [
+                            {"type": "array", "items": ref}, page_schema(ref),
+                            {"type": "object", "additionalProperties": ref}]}}, **NDJSON}},
+                "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
         if pks:
             paths[f"/{DATABASE}/{table}/{{pk}}.json"] = {"get": {
                 "operationId": f"get_{table}", "summary": f"One row of {table}", "tags": [table],
                 "parameters": [
                     {"name": "pk", "in": "path", "required": True, "schema": {"type": "string"},
-                     "description": "Primary key " + ", ".join(pks) + " (comma-separated for compound keys)"},
-                    query_param("_shape", "`array` for a list holding the row", {"type": "string", "enum": ["array", "objects"]}),
+                     "description": "Primary key " + ", ".join(pks) + " (comma-separated for compound keys; "
+                                    "percent- or tilde-encoded)"},
+                    query_param("_shape", "`array` for a list holding the row object, `objects` for an object "
+                                "whose rows are objects; by default its rows are arrays",
+                                {"type": "string", "enum": ["array", "objects"]}),
                 ],
                 "responses": {"200": {"description": "The row", "content": {"application/json": {"schema": {
-                    "type": "array", "items": ref}}}}, "404": ERROR}}}
+                    "anyOf": [{"type": "array", "items": ref}, page_schema(ref)]}}}},
+                    "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
     for name, query in (metadata["databases"][DATABASE].get("queries") or {}).items():
         paths[f"/{DATABASE}/{name}.json"] = {"get": {
             "operationId": f"query_{name}", "summary": query.get("title", name),
-            "description": query.get("description", ""), "tags": ["queries"],
+            "description": query.get("description", "") + " Without a required parameter: 400.",
+            "tags": ["queries"],
             "parameters": [query_param("_shape", "Response shape", {"type": "string", "enum": ["array", "objects"]})]
-            + [{**query_param(p, f"Query parameter :{p}"), "required": False} for p in query.get("params", [])],
-            "responses": {"200": {"description": "Rows of the query", "content": {"application/json": {
-                "schema": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}]}}}},
-                "400": ERROR}}}
+            + canned_parameters(query),
+            "responses": {"200": {"description": "Rows of the query (up to max_returned_rows; `truncated` says "
+                                                 "when there were more)", "content": {"application/json": {
+                "schema": {"anyOf": [{"type": "array", "items": {"type": "object"}}, {
+                    "type": "object", "required": ["rows"], "properties": {
+                        "rows": {"type": "array", "items": {"type": ["object", "array"]}},
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "truncated": {"type": "boolean"}}}]}}}},
+                "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
     paths["/-/search.json"] = {"get": {
         "operationId": "search_all", "summary": "Ranked search over every table", "tags": ["search"],
         "parameters": [{**query_param("q", "Words, with or without diacritics; \"quotes\" for a phrase"),
@@ -101,6 +170,26 @@ def build_openapi(metadata, schema, base):
         "responses": {"200": {"description": "Results grouped by table", "content": {"application/json": {
             "schema": {"type": "object", "properties": {"q": {"type": "string"}, "results": {"type": "object"}}}}}},
             "400": ERROR}}}
+    paths["/-/downloads/{file}"] = {"get": {
+        "operationId": "download_file", "tags": ["downloads"],
+        "summary": "A whole-table file the build wrote (scripts/publish/dumps.py)",
+        "description": "`<table>.csv` (UTF-8 with BOM), `.xlsx`, `.json`, `.jsonl`, `.geojson` (tables with "
+                       "coordinates), `datapackage.json` (Frictionless) and `manifest.json` (every file with bytes "
+                       "and SHA-256). The same for every request until the next build; ETag is the file's SHA-256.",
+        "parameters": [{"name": "file", "in": "path", "required": True, "description": "File name, e.g. wards.csv",
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"}},
+                       {"name": "If-None-Match", "in": "header", "required": False,
+                        "description": "An ETag from an earlier answer: 304 when the file is unchanged",
+                        "schema": {"type": "string"}}],
+        "responses": {
+            "200": {"description": "The file, as an attachment",
+                    "headers": {"ETag": {"description": "The file's SHA-256 and size", "schema": {"type": "string"}}},
+                    "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                for media in DOWNLOAD_TYPES}},
+            "304": {"description": "Not modified since the ETag given in If-None-Match"},
+            "404": {**ERROR, "description": "No such file"}}}}
+    for item in paths.values():
+        item["get"]["responses"] = {**POLICY_ANSWERS, **item["get"]["responses"]}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Dữ liệu mở chuyển đổi số Đồng Tháp – An Giang · JSON API", "version": "1.0.0",

@@ -8,7 +8,8 @@ Layout (the paths of the live portal, so the links of the DCAT catalog resolve o
     catalog.db                  the SQLite database itself
     catalog/<table>.json        every row, as the live `<table>.json?_shape=array` (a list of objects)
     catalog/<table>.csv         every row, UTF-8 CSV with a header (as the live `<table>.csv?_size=max`)
-    -/dcat.jsonld               the DCAT-AP catalog (scripts.publish.dcat.build_catalog)
+    -/downloads/…               the build's whole-table files (CSV, XLSX, JSON, JSON Lines, GeoJSON, datapackage.json)
+    -/dcat.jsonld               the DCAT-AP catalog (scripts.publish.dcat.build_catalog), its distributions those files
     -/openapi.json              the description of the live JSON API (scripts.publish.openapi.build_openapi)
     manifest.json               each file with its bytes and SHA-256, each table with its row count
 A static host ignores query strings, so `…/plan_tasks.json?_shape=array` (the DCAT download URL) is the
@@ -29,6 +30,8 @@ from pathlib import Path
 from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import ROOT, catalog_metadata, metadata
+from scripts.publish.dumps import DIRECTORY as DOWNLOADS
+from scripts.publish.dumps import table_files
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
@@ -98,7 +101,8 @@ def write_table(conn, table, directory: Path):
 def openapi_document(conn, meta, tables, base):
     from scripts.publish.openapi import build_openapi
 
-    schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t)) for t in tables}
+    schema = {t: (table_columns(conn, t), primary_keys(conn, t), has_fts(conn, t),
+                  [r[3] for r in conn.execute(f"pragma foreign_key_list([{t}])")]) for t in tables}
     return build_openapi(meta, schema, base)
 
 
@@ -141,8 +145,13 @@ def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
         counts = {t: write_table(conn, t, tmp / DATABASE) for t in tables}
         modified = datetime.fromtimestamp(db.stat().st_mtime, timezone.utc).date().isoformat()
         base = base_url.rstrip("/")
+        downloads = db.parent / DOWNLOADS
+        if downloads.is_dir():
+            shutil.copytree(downloads, tmp / "-" / DOWNLOADS)
+        files = {t: table_files(db, t) for t in tables}
         (tmp / "-" / "dcat.jsonld").write_text(
-            json.dumps(build_catalog(meta, counts, base, modified, provinces(conn)), ensure_ascii=False, indent=1),
+            json.dumps(build_catalog(meta, counts, base, modified, provinces(conn), files), ensure_ascii=False,
+                       indent=1),
             encoding="utf-8")
         (tmp / "-" / "openapi.json").write_text(
             json.dumps(openapi_document(conn, meta, tables, base), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,8 +1,9 @@
 """Every replacement of a Datasette internal, behind one door: applied only on the Datasette version it was
 written and measured against (SUPPORTED); on any other version `install()` applies nothing and logs one line, so
 the portal runs as plain Datasette (slower, same pages). Only the deployment's ASGI entry point
-(scripts/serve/asgi.py) installs them; `make serve` and the tests' Datasette run without them, and
-tests/test_scale.py checks every page is byte-for-byte the same with and without them.
+(scripts/serve/asgi.py) installs the speed patches; `make serve` and the tests' Datasette run without them, and
+tests/test_scale.py checks every page is byte-for-byte the same with and without them. The one correctness patch
+(sort_tiebreak, below) is installed everywhere the catalog is served.
 
 Each patch names the BENCHMARKS.md row that justifies it and its measured gain. The steps table measures the
 helper patches only together ("6 + faster Datasette helpers": +19–34%); each one's own share comes from
@@ -24,6 +25,16 @@ page, two runs of `python -m bench.internals --rounds 9`; the 5% rule asks for �
   Alone: +5.4/+5.2%, +2/−4%, +1/+8% — just over the line.
 - hashed_urls: content-hashed database URLs (HashedUrls below). BENCHMARKS.md step 10 "nginx cache (repeats)":
   39–180× the uncached deployment.
+- sort_tiebreak (Database.execute) — correctness, not speed: Datasette 0.65.5 orders the first page of a sorted
+  table by the sort column alone (`order by due_year limit 101`) but every page after it, reached with `_next`, by
+  the sort column and then the primary key, continuing after the last row's (value, key). Among rows with the same
+  value SQLite may return the first page in any order, so rows at the page boundary were repeated or skipped (93
+  of 356 table × column × direction cases, on plain Datasette too). Datasette has no hook for a table page's SQL;
+  the patch appends the primary key (or rowid) to exactly the statement the table view builds (`select … from
+  <table> [where …] order by <column>[ desc] limit <n>`), so every page uses the same total order. Unlike the
+  others it is installed wherever the catalog is served — `make serve`, the tests and the deployment — by the
+  startup hook of plugins/sorted_paging.py (CORRECTNESS); tests/test_downloads.py pages through every table,
+  sortable column and direction and fails without it (e.g. on another Datasette version).
 
 Dropped (no page gained 5% in both runs; Datasette's own code runs again): facet links re-parsing
 the query string per value (−6/+5%, 0/+4%, +6/−6%), skipping the render_cell hook (+4/+1%, −1/−1%, −2/+6%),
@@ -207,6 +218,48 @@ class HashedUrls:
 HASHED_URLS = HashedUrls()
 
 
+
+# --- sorted paging (correctness) -----------------------------------------------------------------------------
+_IDENT = r'(?:[A-Za-z_][A-Za-z0-9_]*|\[[^\]]+\]|"(?:[^"]|"")+")'
+_TABLE_PAGE_SQL = re.compile(
+    rf"^(?P<head>select .*? from (?P<table>{_IDENT}) (?:where .* )?order by (?P<column>{_IDENT})(?: desc)?)"
+    rf"(?P<tail> limit [0-9]+(?: offset [0-9]+)?)$", re.DOTALL)
+
+
+def _unescape(ident):
+    if ident.startswith("["):
+        return ident[1:-1]
+    if ident.startswith('"'):
+        return ident[1:-1].replace('""', '"')
+    return ident
+
+
+async def with_tiebreak(db, sql):
+    """The table view's single-column ORDER BY with the table's primary key (or rowid) appended; any other
+    statement unchanged."""
+    match = _TABLE_PAGE_SQL.match(sql)
+    if not match:
+        return sql
+    table = _unescape(match["table"])
+    if not await db.table_exists(table):
+        return sql  # a view (no key to break ties with) or not the table view's statement
+    keys = await db.primary_keys(table) or ["rowid"]
+    if keys == [_unescape(match["column"])]:
+        return sql
+    return match["head"] + "".join(', "{}"'.format(k.replace('"', '""')) for k in keys) + match["tail"]
+
+
+def _tiebreak_execute(original):
+    @functools.wraps(original)
+    async def execute(self, sql, *args, **kwargs):
+        # The table view's page query is the one run with truncate=True and an ORDER BY.
+        if kwargs.get("truncate") and isinstance(sql, str) and " order by " in sql:
+            sql = await with_tiebreak(self, sql)
+        return await original(self, sql, *args, **kwargs)
+
+    return execute
+
+
 # --- the register --------------------------------------------------------------------------------------------
 
 class Patch:
@@ -255,10 +308,14 @@ PATCHES = [
     Patch("hashed_urls", "BENCHMARKS.md step 10 'nginx cache (repeats)': 39–180× the uncached deployment",
           apply=lambda: pm.register(HASHED_URLS, name="catalog_hashed_urls"),
           revert=lambda: pm.unregister(HASHED_URLS)),
+    Patch("sort_tiebreak", "correctness: sorted paging never loses or repeats a row (tests/test_downloads.py pages "
+          "every table, sortable column and direction; 93 of 356 cases failed without it)",
+          [(Database, "execute", _tiebreak_execute)]),
 ]
 BY_NAME = {patch.name: patch for patch in PATCHES}
 MEMO = ["schema_memo", "permission_allows_memo"]
 SPEEDUPS = ["absolute_url", "tilde_encode_cache"]
+CORRECTNESS = ["sort_tiebreak"]  # installed wherever the catalog is served (plugins/sorted_paging.py)
 
 
 def install(names=None, version=DATASETTE_VERSION):

@@ -1,0 +1,73 @@
+"""The download links of table and query pages (templates/_exports.html), each saying what it gives:
+
+- "Tải toàn bộ · whole table": the build's whole-table files (/-/downloads/, scripts/publish/dumps.py), with their size.
+- "Tải kết quả này · this result": the whole filtered/sorted view or query result in every format that makes
+  sense (GeoJSON only where the result has coordinates), made by plugins/exports.py.
+- "JSON (trang này · this page)": one page of Datasette's JSON API, which carries `next` for the page after.
+
+Each link carries data-export (whole / result / page) and, where the page knows it, data-rows (the number of
+rows it names), so tests can check that the file holds all of them. Replaces Datasette's "This data as …" links,
+whose CSV kept the page's `_size` and whose JSON gave one page without saying so.
+"""
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+
+from scripts.project import DATABASE_NAME, catalog_metadata
+from scripts.publish.dumps import URL_PREFIX, read_manifest, table_files
+from scripts.publish.tabular import has_coordinates
+
+LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
+PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
+               "_facet_size", "_json", "_trace"}
+
+
+def human_size(size):
+    """Vietnamese number format: 13,2 kB."""
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f}".replace(".", ",") + f" {unit}"
+    return f"{size} B"
+
+
+def result_links(base, params, columns, kind):
+    query = urlencode(params)
+    join = (lambda extra: "?" + "&".join(p for p in (query, extra) if p))
+    links = [("csv", base + ".csv" + join("_bom=1" + ("&_labels=on" if kind == "table" else ""))),
+             ("xlsx", base + ".xlsx" + join("")),
+             ("json", base + ".json" + join("_shape=array&_stream=on")),
+             ("jsonl", base + ".jsonl" + join(""))]
+    if has_coordinates(columns):
+        links.append(("geojson", base + ".geojson" + join("")))
+    return [{"format": fmt, "label": LABELS[fmt], "url": url} for fmt, url in links]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, request, datasette):
+    if template not in ("table.html", "query.html") or database != DATABASE_NAME or request is None:
+        return {}
+    pairs = parse_qsl(request.query_string, keep_blank_values=True)
+    params = [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet")]
+    base = request.path
+    db_path = datasette.get_database(DATABASE_NAME).path
+    out = {"datapackage": URL_PREFIX + "datapackage.json"}
+    if template == "table.html":
+        out["whole"] = [{**f, "label": LABELS[f["format"]], "size": human_size(f["bytes"])}
+                        for f in table_files(db_path, table)]
+        out["whole_rows"] = read_manifest(db_path).get("tables", {}).get(table)
+        out["result"] = result_links(base, params, columns or [], "table") if params else []
+        page = [(k, v) for k, v in pairs if k not in ("_stream", "_nl", "_labels", "_bom", "_dl")]
+        out["page"] = base + ".json" + ("?" + urlencode(page) if page else "")
+    else:
+        out["whole"], out["page"] = [], None
+        # A canned query's page, or the SQL page (/catalog?sql=…, exported as /catalog.csv?sql=…). Until its
+        # required parameters are filled in, a canned query's downloads would be a 400: the page says what to fill.
+        from datasette.utils import tilde_decode
+
+        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(
+            tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])) or {}).get("parameters") or {}
+        given = dict(pairs)
+        out["missing"] = [name for name, spec in declared.items()
+                          if spec.get("required") and not given.get(name, "").strip()]
+        out["result"] = [] if out["missing"] else result_links(base, params, columns or [], "query")
+    return {"catalog_exports": out}

@@ -1,0 +1,278 @@
+"""Whole-table downloads made at build time, beside the database (build/downloads/):
+
+    <table>.csv      UTF-8 with a byte-order mark (Excel on Windows reads Vietnamese right), codes as printed
+    <table>.xlsx     Vietnamese column labels, foreign keys as names with the code beside, a "Nguồn · Source" sheet
+    <table>.json     a JSON array of row objects, values exactly as stored
+    <table>.jsonl    JSON Lines, one row object a line
+    <table>.geojson  only for tables with latitude and longitude
+    datapackage.json a Frictionless Tabular Data Package: one tabular resource per table (its CSV, with field types
+                     so that codes stay text in pandas, R and Frictionless tools, primary and foreign keys, licence,
+                     sources) and the other files as plain resources, each with bytes and SHA-256
+    manifest.json    every file with its bytes and SHA-256, the row counts, the build time and the database's hash
+
+Why at build time: the whole table is the same for every request until the next build, so it is written once,
+checked once (tests read it back) and served as a file with an ETag (plugins/downloads.py) rather than re-made
+per request. The build writes them into downloads.new and swaps them in with the database (scripts/load/build.py): a
+failed build leaves the previous database and the previous files.
+"""
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scripts import spec
+from scripts.project import DATABASE_NAME, catalog_metadata, metadata
+from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_chunks, has_coordinates, is_date_column,
+                             ISO_DATE, json_array_chunks, jsonl_chunks, write_xlsx)
+
+DIRECTORY = "downloads"
+URL_PREFIX = f"/-/{DIRECTORY}/"  # where the portal serves them (plugins/downloads.py)
+BATCH = 1000
+FIELD_TYPES = {"TEXT": "string", "INTEGER": "integer", "REAL": "number", "FLOAT": "number", "NUMERIC": "number"}
+FORMATS = ["csv", "xlsx", "json", "jsonl", "geojson"]
+CSV_NOTE = ("CSV cho bảng tính: văn bản bắt đầu bằng = + - @ hay tab được thêm dấu ' ở đầu để không thành công thức "
+            "(OWASP); JSON, JSON Lines và tệp SQLite giữ nguyên giá trị. · CSV for spreadsheets: text beginning with "
+            "= + - @ or a tab carries a leading ' so it never runs as a formula (OWASP CSV injection); the JSON, JSON "
+            "Lines and SQLite files carry the values exactly as stored.")
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def visible_tables(conn, meta):
+    from scripts.publish.static_export import visible_tables as tables
+
+    return tables(conn, meta)
+
+
+def columns_of(conn, table):
+    return [(r[1], (r[2] or "").upper()) for r in conn.execute(f"pragma table_info([{table}])")]
+
+
+def primary_keys(conn, table):
+    return [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5]) if r[5]]
+
+
+def label_column(conn, table, meta):
+    """The column naming a row of `table`, as Datasette chooses it: metadata's label_column, else a column called
+    name or title, else the one other column of a two-column table."""
+    explicit = ((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("label_column")
+    if explicit:
+        return explicit
+    names = [c for c, _ in columns_of(conn, table)]
+    for name in names:
+        if name.lower() in ("name", "title"):
+            return name
+    pks = primary_keys(conn, table)
+    if len(names) == 2 and len(pks) == 1:
+        return next(n for n in names if n != pks[0])
+    return None
+
+
+def foreign_keys(conn, table):
+    """{column: (other table, other column)} for single-column foreign keys."""
+    keys = {}
+    for row in conn.execute(f"pragma foreign_key_list([{table}])"):
+        keys[row[3]] = (row[2], row[4])
+    return keys
+
+
+def row_batches(conn, table, columns, labels):
+    """Rows as dicts in primary-key order, labelled foreign keys as {"value", "label"}, BATCH at a time."""
+    pks = primary_keys(conn, table)
+    select = [f"t.[{c}]" for c in columns]
+    joins = []
+    for i, (column, (other, other_column, label)) in enumerate(labels.items()):
+        select.append(f"l{i}.[{label}]")
+        joins.append(f"left join [{other}] l{i} on l{i}.[{other_column}] = t.[{column}]")
+    order = ", ".join(f"t.[{c}]" for c in pks) if pks else "t.rowid"
+    cursor = conn.execute(f"select {', '.join(select)} from [{table}] t {' '.join(joins)} order by {order}")
+    labelled = list(labels)
+    while True:
+        fetched = cursor.fetchmany(BATCH)
+        if not fetched:
+            return
+        batch = []
+        for values in fetched:
+            row = dict(zip(columns, values))
+            for i, column in enumerate(labelled):
+                if row[column] is not None:
+                    row[column] = {"value": row[column], "label": values[len(columns) + i]}
+            batch.append(row)
+        yield batch
+
+
+def field_type(conn, table, column, sqlite_type):
+    kind = FIELD_TYPES.get(sqlite_type, "string")
+    if kind == "string" and is_date_column(column):
+        values = [r[0] for r in conn.execute(f"select distinct [{column}] from [{table}] where [{column}] is not null")]
+        if values and all(isinstance(v, str) and ISO_DATE.fullmatch(v) for v in values):
+            return "date"
+    return kind
+
+
+def table_sources(meta, table):
+    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    source = table_meta.get("source") or meta.get("source")
+    url = table_meta.get("source_url") or meta.get("source_url")
+    return [{"title": source, **({"path": url} if url else {})}] if source else []
+
+
+def table_licence(meta, table):
+    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    name = table_meta.get("license") or catalog_metadata(meta).get("license") or meta.get("license")
+    url = table_meta.get("license_url") or catalog_metadata(meta).get("license_url") or meta.get("license_url")
+    return {"name": name, "path": url}
+
+
+def documents_cited(conn, table, columns):
+    """(id, symbol, title) of the documents the table's rows cite, for the Source sheet."""
+    if "document_id" not in columns:
+        return []
+    return list(conn.execute(f"select d.id, d.symbol, d.title from documents d where d.id in "
+                             f"(select distinct document_id from [{table}]) order by d.id"))
+
+
+def source_rows(meta, table, title, url, built, documents):
+    licence = table_licence(meta, table)
+    rows = [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url),
+            ("Giấy phép · Licence", f"{licence['name']} — {licence['path']}")]
+    for source in table_sources(meta, table):
+        rows.append(("Nguồn · Source", " — ".join(v for v in (source["title"], source.get("path")) if v)))
+    for doc_id, symbol, doc_title in documents:
+        rows.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
+    rows.append(("Ngày dựng · Built", built))
+    rows.append(("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", "")))
+    return rows
+
+
+def write_text(path, chunks):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for chunk in chunks:
+            f.write(chunk)
+
+
+def write_table(conn, meta, table, directory, base_url, built):
+    """Write the table's files; returns (row count, {format: file name})."""
+    typed = columns_of(conn, table)
+    columns = [c for c, _ in typed]
+    labels = {}
+    for column, (other, other_column) in foreign_keys(conn, table).items():
+        label = label_column(conn, other, meta)
+        if label and label != other_column:
+            labels[column] = (other, other_column, label)
+    title = str(((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("title", table))
+    files = {}
+    write_text(directory / f"{table}.csv", csv_lines(columns, row_batches(conn, table, columns, {}), bom=True))
+    files["csv"] = f"{table}.csv"
+    write_text(directory / f"{table}.json", json_array_chunks(columns, row_batches(conn, table, columns, {})))
+    files["json"] = f"{table}.json"
+    write_text(directory / f"{table}.jsonl", jsonl_chunks(columns, row_batches(conn, table, columns, {})))
+    files["jsonl"] = f"{table}.jsonl"
+    if has_coordinates(columns):
+        write_text(directory / f"{table}.geojson", geojson_chunks(columns, row_batches(conn, table, columns, {})))
+        files["geojson"] = f"{table}.geojson"
+    with open(directory / f"{table}.xlsx", "wb") as f:
+        count = write_xlsx(f, columns, row_batches(conn, table, columns, labels), labelled=set(labels),
+                           label_for=lambda c: spec.column_label(table, c), sheet_title=table,
+                           source_rows=source_rows(meta, table, title, f"{base_url}/{DATABASE_NAME}/{table}", built,
+                                                   documents_cited(conn, table, columns)))
+    files["xlsx"] = f"{table}.xlsx"
+    return count, files
+
+
+def tabular_resource(conn, meta, table, count, file_info):
+    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    fields = []
+    for column, sqlite_type in columns_of(conn, table):
+        fields.append({"name": column, "type": field_type(conn, table, column, sqlite_type),
+                       "title": spec.column_label(table, column),
+                       "description": spec.column_description(table, column, None)})
+    schema = {"fields": fields}
+    pks = primary_keys(conn, table)
+    if pks:
+        schema["primaryKey"] = pks
+    fks = [{"fields": column, "reference": {"resource": other, "fields": other_column}}
+           for column, (other, other_column) in foreign_keys(conn, table).items()]
+    if fks:
+        schema["foreignKeys"] = fks
+    return {"name": table, "path": file_info["path"], "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "bytes": file_info["bytes"],
+            "hash": f"sha256:{file_info['sha256']}", "title": str(table_meta.get("title", table)),
+            "description": f"{table_meta.get('description', '')} {CSV_NOTE}".strip(), "rows": count,
+            "licenses": [table_licence(meta, table)], "sources": table_sources(meta, table), "schema": schema}
+
+
+def write_dumps(db_path, directory, base_url="", meta=None):
+    """Write every visible table's files and datapackage.json/manifest.json into `directory` (created)."""
+    meta = meta or metadata()
+    directory = Path(directory)
+    directory.mkdir(parents=True)
+    built = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables, counts, made = visible_tables(conn, meta), {}, {}
+        for table in tables:
+            counts[table], made[table] = write_table(conn, meta, table, directory, base_url, built)
+        files = {}
+        for table in tables:
+            for fmt, name in made[table].items():
+                path = directory / name
+                files[name] = {"table": table, "format": fmt, "bytes": path.stat().st_size, "sha256": sha256(path),
+                               "mediatype": MEDIA_TYPES[fmt].split(";")[0]}
+        resources = []
+        for table in tables:
+            csv_name = made[table]["csv"]
+            resources.append(tabular_resource(conn, meta, table, counts[table], {"path": csv_name, **files[csv_name]}))
+            for fmt, name in made[table].items():
+                if fmt != "csv":
+                    resources.append({"name": f"{table}-{fmt}", "path": name, "format": fmt,
+                                      "mediatype": files[name]["mediatype"], "bytes": files[name]["bytes"],
+                                      "hash": f"sha256:{files[name]['sha256']}",
+                                      "title": f"{table} ({fmt})", "licenses": [table_licence(meta, table)]})
+    finally:
+        conn.close()
+    package = {
+        "profile": "tabular-data-package", "name": "chuyen-doi-so-dong-thap-an-giang-2025",
+        "title": meta.get("title"), "created": built, "homepage": base_url + "/" if base_url else None,
+        "licenses": [{"name": "CC-BY-4.0", "path": meta.get("license_url"), "title": meta.get("license")}],
+        "sources": [{"title": meta.get("source"), "path": meta.get("source_url")}],
+        "resources": resources,
+    }
+    package = {k: v for k, v in package.items() if v is not None}
+    (directory / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    manifest = {"built": built, "database_sha256": sha256(db_path), "tables": counts, "files": files}
+    for name in ("datapackage.json",):
+        path = directory / name
+        files[name] = {"table": None, "format": "json", "bytes": path.stat().st_size, "sha256": sha256(path),
+                       "mediatype": "application/json"}
+    (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+_manifests = {}
+
+
+def read_manifest(db_path):
+    """The manifest.json beside the database `db_path` ({} when there is none), re-read when the file changes."""
+    path = Path(db_path).parent / DIRECTORY / "manifest.json"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    if _manifests.get(path, (None,))[0] != stamp:
+        _manifests[path] = (stamp, json.loads(path.read_text(encoding="utf-8")))
+    return _manifests[path][1]
+
+
+def table_files(db_path, table):
+    """[{format, url, bytes, sha256}] of a table's whole-table files, in the order of FORMATS."""
+    files = read_manifest(db_path).get("files", {})
+    return [{"format": fmt, "url": URL_PREFIX + f"{table}.{fmt}", "bytes": files[f"{table}.{fmt}"]["bytes"],
+             "sha256": files[f"{table}.{fmt}"]["sha256"]} for fmt in FORMATS if f"{table}.{fmt}" in files]
