@@ -1,99 +1,483 @@
-"""/-/search: one ranked search over every table with text, results grouped by table (HTML and .json).
+"""/-/search and /-/search.json: one search box that answers — one ranked list over every table, curated answers
+(projects, tasks, indicators, agencies, decisions, wards and former units, documents) above the raw passages of
+the documents, which follow in their own group "Trong văn bản gốc".
 
-Datasette's own ?_search= filters but does not rank. Here each table's FTS index is queried with the words
-as typed (unicode61 strips tone marks; the folded columns catch "dong thap", "Dong Thap" and the OCR's
-"Pong Thap"), ordered by bm25 with the original-text columns weighted above the folded ones, and then rows
-that contain the exact spelling the user typed (tone marks included) come first. A "quoted phrase" is
-searched as a phrase.
+Datasette's own ?_search= filters one table and does not rank across tables, correct typos or read
+abbreviations, so the portal has its own view. The reading of the query (stop words, abbreviations, symbols,
+money) is scripts/search_query.py; highlighting is scripts/search_snippets.py; this module runs the steps,
+ranks and adds the context a reader needs.
+
+Steps, each tried only when the previous found no curated row (what a step finds in the documents is kept):
+  1. all words (stop words such as "bao nhiêu", "ở đâu", "của" dropped when other words remain);
+  2. most words: all but one (ranked by how many were found);
+  3. prefixes: "giam s" finds "giám sát";
+  4. typos: words found in no title or name are replaced by the nearest word of the vocabulary built at build
+     time (rapidfuzz edit distance, neighbouring words preferred: "giam xat" → "giám sát"), and the page says
+     "Có phải bạn muốn tìm: …". When a typed word is in no title or name and has such a correction, step 4
+     is tried before step 2, since dropping the misspelt word would only search the rest.
+Ranking inside the curated list: earlier step; a title that is the query (near-exact); the kind of row asked
+for ("dự án", "nhiệm vụ" …); share of the words found in the row, then in its title; the exact spelling typed
+(tone marks included); bm25 with the original text above the folded text.
+
+Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
+HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
 """
+import json
+import math
 import re
-import urllib.parse
 import sys
 import unicodedata
+import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
-from datasette.utils import path_from_row_pks
+from datasette.utils import path_from_row_pks, sqlite_timelimit
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 from scripts.search_index import SEARCHABLE, bm25_weights  # noqa: E402
-PER_TABLE = 20
-CANDIDATES = 200
-_TERM = re.compile(r'"([^"]*)"|(\S+)')
-_WORD = re.compile(r"\w+")
+from scripts import search_query as sq  # noqa: E402
+from scripts.search_snippets import highlight, marked_count  # noqa: E402
+from scripts.textfold import fold  # noqa: E402
+
+# ---------------------------------------------------------------------------------------------------------------
+# The one mapping of names shown to people (the lead may re-point it to the per-table spec files).
+KINDS = {
+    "capital_projects": "Dự án", "plan_tasks": "Nhiệm vụ", "indicators": "Chỉ tiêu", "agencies": "Cơ quan",
+    "decisions": "Quyết định, công văn", "wards": "Xã, phường", "ward_predecessors": "Đơn vị hành chính cũ",
+    "documents": "Văn bản", "project_components": "Hạng mục dự án", "document_passages": "Đoạn văn bản gốc",
+}
+LABELS = {
+    "province": "Tỉnh", "owner": "Chủ đầu tư", "period": "Thời gian thực hiện", "total_million_vnd": "Tổng mức",
+    "lead": "Chủ trì", "deadline": "Thời hạn", "value": "Giá trị", "ref_year": "Năm", "indicator_kind": "Loại",
+    "issued_on": "Ngày ban hành", "issuer": "Cơ quan ban hành", "now": "nay là", "former_district": "Huyện cũ",
+    "former_province": "Tỉnh cũ", "type": "Loại", "short_name": "Tên ngắn", "project": "Thuộc dự án",
+    "document": "Văn bản", "heading": "Mục", "code": "Mã",
+}
+INDICATOR_KINDS = {"target": "mục tiêu", "achieved": "kết quả đạt được"}
+PASSAGES_GROUP = "Trong văn bản gốc"
+# ---------------------------------------------------------------------------------------------------------------
+
+PASSAGES = "document_passages"
+CURATED = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
+           "documents", "project_components"]
+CANDIDATES = 30  # best rows per table and step
+HITS_CAP = 2000  # FTS hits ranked per table and step (a bound for words found in most rows at national scale)
+SHOW_CURATED, SHOW_PASSAGES = 20, 10
+MAX_QUERY = 200  # characters of the query that are read
+TYPE_WORDS = re.compile(r"^(xa|phuong|dac khu|thi tran|huyen|tinh|thanh pho|thi xa) ")
+
+# What a row is shown by: display title (SQL), the columns whose words make "the title" for ranking, the
+# columns a snippet is cut from.
+DISPLAY = {
+    "capital_projects": ("t.name", ["name"], ["status_note", "excerpt"]),
+    "plan_tasks": ("t.task", ["task"], ["group_path", "excerpt"]),
+    "indicators": ("t.indicator", ["indicator"], ["pillar", "population", "excerpt"]),
+    "agencies": ("t.name", ["name", "short_name"], ["aliases"]),
+    "decisions": ("t.kind || ' ' || t.symbol", ["symbol"], ["subject", "excerpt"]),
+    "wards": ("t.name", ["name", "short_name"], []),
+    "ward_predecessors": ("t.former_name", ["former_name"], []),
+    "documents": ("t.type || ' ' || t.symbol", ["title", "symbol"], ["title"]),
+    "project_components": ("t.name", ["name"], ["objective", "scale"]),
+    "document_passages": ("coalesce(nullif(t.heading_path, ''), (select title from documents where id = "
+                          "t.document_id))", ["heading_path"], ["text"]),
+}
+PROVINCE = "(select name from provinces where code = {})"
+CONTEXT_SQL = {
+    "capital_projects": f"""select t.rowid, {PROVINCE.format("d.province_code")} as province,
+        coalesce(a.name, t.owner_printed) as owner, t.owner_id, t.period_printed, t.start_year, t.end_year,
+        t.total_million_vnd from capital_projects t left join documents d on d.id = t.document_id
+        left join agencies a on a.id = t.owner_id""",
+    "plan_tasks": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province,
+        (select group_concat(a.name, '; ') from task_agencies ta join agencies a on a.id = ta.agency_id
+         where ta.task_id = t.id and ta.role = 'lead') as lead, t.timing_printed, t.due_date, t.due_year
+        from plan_tasks t""",
+    "indicators": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.kind, t.value,
+        t.value_low, t.value_high, t.comparator, t.unit, t.rank_of, t.ref_year from indicators t""",
+    "agencies": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.short_name, t.kind
+        from agencies t""",
+    "decisions": f"""select t.rowid, {PROVINCE.format("d.province_code")} as province, t.issued_on, t.issuer,
+        (select group_concat(p.id || char(31) || p.name, char(30)) from project_decisions pd
+         join capital_projects p on p.id = pd.project_id where pd.decision_id = t.id) as projects
+        from decisions t left join documents d on d.id = t.document_id""",
+    "wards": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.type, t.code
+        from wards t""",
+    "ward_predecessors": f"""select t.rowid, t.former_district, t.former_province, t.ward_code, w.name as now,
+        {PROVINCE.format("w.province_code")} as province from ward_predecessors t
+        left join wards w on w.code = t.ward_code""",
+    "documents": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.issued_on, t.issuer
+        from documents t""",
+    "project_components": """select t.rowid, p.id as project_id, p.name as project from project_components t
+        left join capital_projects p on p.id = t.project_id""",
+    "document_passages": """select t.rowid, d.type || ' ' || d.symbol as document, t.document_id,
+        t.heading_path from document_passages t left join documents d on d.id = t.document_id""",
+}
 
 
-def parse_query(q: str):
-    """(fts5 MATCH expression, exact terms): quoted text is one phrase, other words are ANDed."""
-    q = unicodedata.normalize("NFC", q or "")
-    parts, exact = [], []
-    for phrase, word in _TERM.findall(q):
-        words = _WORD.findall(phrase or word)
-        if words:
-            parts.append('"' + " ".join(words) + '"')
-            exact.append(" ".join(words).lower())
-    return " ".join(parts), exact
+# --- formatting (Vietnamese on pages, machine values in JSON) ---------------------------------------------------
+
+def vn_number(value) -> str:
+    if value is None:
+        return ""
+    if float(value) == int(value):
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:,.3f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def exact_hits(text: str, terms) -> int:
-    """How many of the typed terms occur with exactly that spelling (case aside) as whole words."""
-    words = " " + " ".join(_WORD.findall(unicodedata.normalize("NFC", text).lower())) + " "
-    return sum(f" {term} " in words for term in terms)
+def vn_date(iso) -> str:
+    parts = str(iso or "").split("-")
+    return "/".join(reversed(parts)) if iso else ""
 
 
-async def search_table(db, table, match, terms, limit=PER_TABLE):
-    columns = SEARCHABLE[table]
-    pks = await db.primary_keys(table)
+def item(field, value, text=None, url=None):
+    return {"field": field, "label": LABELS[field], "value": value, "text": text if text is not None else
+            str(value), "url": url}
+
+
+def context_items(table, c, urls):
+    """The context a reader needs, as [{field, label, value (machine), text (Vietnamese), url}]."""
+    out = []
+    if c.get("province"):
+        out.append(item("province", c["province"]))
+    if table == "capital_projects":
+        if c["owner"]:
+            out.append(item("owner", c["owner"], url=urls.row("agencies", c["owner_id"]) if c["owner_id"] else None))
+        period = c["period_printed"] or "–".join(str(y) for y in (c["start_year"], c["end_year"]) if y)
+        if period:
+            out.append(item("period", period))
+        if c["total_million_vnd"] is not None:
+            out.append(item("total_million_vnd", c["total_million_vnd"],
+                            f"{vn_number(c['total_million_vnd'])} triệu đồng"))
+    elif table == "plan_tasks":
+        if c["lead"]:
+            out.append(item("lead", c["lead"]))
+        deadline = c["timing_printed"] or (vn_date(c["due_date"]) if c["due_date"] else c["due_year"])
+        if deadline:
+            out.append(item("deadline", c["due_date"] or c["due_year"] or deadline, str(deadline)))
+    elif table == "indicators":
+        unit = c["unit"] or ""
+        if c["value"] is not None:
+            shown = vn_number(c["value"])
+            if c["comparator"] == "range" and c["value_low"] is not None:
+                shown = f"{vn_number(c['value_low'])}–{vn_number(c['value_high'])}"
+            elif c["comparator"] and c["comparator"] != "=":
+                shown = f"{c['comparator']} {shown}"
+            if unit == "rank":
+                text = f"hạng {shown}" + (f"/{c['rank_of']}" if c["rank_of"] else "")
+            else:
+                text = f"{shown}{unit if unit == '%' else ' ' + unit if unit else ''}"
+            out.append(item("value", c["value"], text))
+        if c["ref_year"]:
+            out.append(item("ref_year", c["ref_year"]))
+        if c["kind"]:
+            out.append(item("indicator_kind", c["kind"], INDICATOR_KINDS.get(c["kind"], c["kind"])))
+    elif table == "agencies":
+        if c["short_name"]:
+            out.append(item("short_name", c["short_name"]))
+    elif table == "decisions":
+        if c["issued_on"]:
+            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
+        if c["issuer"]:
+            out.append(item("issuer", c["issuer"]))
+        for project in filter(None, (c["projects"] or "").split("\x1e")):
+            pid, _, name = project.partition("\x1f")
+            out.append(item("project", pid, name, urls.row("capital_projects", pid)))
+    elif table == "wards":
+        out.append(item("type", c["type"]))
+        out.append(item("code", c["code"]))
+    elif table == "ward_predecessors":
+        if c["now"]:
+            out.insert(0, item("now", c["ward_code"], c["now"], urls.row("wards", c["ward_code"])))
+        if c["former_district"]:
+            out.append(item("former_district", c["former_district"]))
+        if c["former_province"]:
+            out.append(item("former_province", c["former_province"]))
+    elif table == "documents":
+        if c["issued_on"]:
+            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
+        if c["issuer"]:
+            out.append(item("issuer", c["issuer"]))
+    elif table == "project_components":
+        if c["project_id"]:
+            out.append(item("project", c["project_id"], c["project"], urls.row("capital_projects", c["project_id"])))
+    elif table == PASSAGES:
+        if c["document"]:
+            out.append(item("document", c["document_id"], c["document"], urls.row("documents", c["document_id"])))
+    return out
+
+
+# --- vocabulary and typo correction ----------------------------------------------------------------------------
+
+_VOCABULARY = {}
+
+
+def vocabulary(conn, key):
+    """(words {folded: (spelled, rows)}, pairs {"a b": rows}) of search_vocabulary, read once per database."""
+    if key not in _VOCABULARY:
+        words, pairs = {}, {}
+        try:
+            for term, spelled, rows in conn.execute("select term, spelled, rows from search_vocabulary"):
+                if " " in term:
+                    pairs[term] = rows
+                else:
+                    words[term] = (spelled or term, rows)
+        except Exception:  # a catalog built before the vocabulary: no corrections
+            pass
+        _VOCABULARY[key] = (words, pairs, list(words))
+    return _VOCABULARY[key]
+
+
+def correct(terms, vocab):
+    """Terms with each word that is in no title or name replaced by its nearest vocabulary word, or None."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    words, pairs, names = vocab
+    if not words:
+        return None
+    out, changed = [], False
+    for i, term in enumerate(terms):
+        text = term.text
+        if (" " in text or not term.prefixable or text in words or not text.isalpha() or len(text) < 2
+                or text in sq.ABBREVIATIONS):
+            out.append(term)
+            continue
+        limit = 1 if len(text) <= 4 else 2
+        candidates = process.extract(text, names, scorer=Levenshtein.distance, score_cutoff=limit, limit=40)
+        if not candidates:
+            out.append(term)
+            continue
+        before = terms[i - 1].text if i else None
+        after = terms[i + 1].text if i + 1 < len(terms) else None
+
+        def score(candidate):
+            word, distance, _ = candidate
+            neighbours = pairs.get(f"{before} {word}", 0) + pairs.get(f"{word} {after}", 0)
+            return (-neighbours, distance, -math.log1p(words[word][1]), word)
+
+        best = min(candidates, key=score)[0]
+        out.append(sq.Term(best, [best], [best]))
+        changed = True
+    return out if changed else None
+
+
+def spelled(terms, vocab):
+    words = vocab[0]
+    return " ".join(words.get(t.text, (t.text,))[0] if " " not in t.text else t.text for t in terms)
+
+
+# --- retrieval and ranking -------------------------------------------------------------------------------------
+
+def candidates(conn, table, match, limit):
+    fts = f"{table}_fts"
     weights = ", ".join(str(w) for w in bm25_weights(table))
-    selected = ", ".join(f"t.[{c}]" for c in dict.fromkeys(columns + pks))
-    rows = (await db.execute(
-        f"select t.rowid as rowid, {selected}, bm25([{table}_fts], {weights}) as rank from [{table}_fts] f"
-        f" join [{table}] t on t.rowid = f.rowid where [{table}_fts] match :q order by rank limit {CANDIDATES}",
-        {"q": match})).rows
-    count = (await db.execute(f"select count(*) from [{table}_fts] where [{table}_fts] match :q", {"q": match})).rows[0][0]
+    title_sql, _, _ = DISPLAY[table]
+    columns = list(dict.fromkeys(SEARCHABLE[table] + DISPLAY[table][1] + DISPLAY[table][2]))
+    sql = (f"select t.rowid as rowid, h.rank as rank, h.folded as folded, {title_sql} as display_title, "
+           + ", ".join(f"t.[{c}] as [{c}]" for c in columns) +
+           f" from (select rowid, folded, bm25([{fts}], {weights}) as rank from [{fts}] where [{fts}] match :q"
+           f" limit {HITS_CAP}) h join [{table}] t on t.rowid = h.rowid order by h.rank limit {int(limit)}")
+    cursor = conn.execute(sql, {"q": match})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def exact_spelling(text, typed_words):
+    """How many of the words typed (with their tone marks) occur spelled exactly so, case aside."""
+    words = " " + " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())) + " "
+    return sum(f" {w} " in words for w in typed_words)
+
+
+def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
+    title_cols, body_cols = DISPLAY[table][1], SEARCHABLE[table]
+    needed = sq.required(terms)
+    optional = [t for t in terms if t.optional and t not in needed]
+    texts = {" ".join(t.text for t in terms), " ".join(t.text for t in needed)}
+    money = [a for t in terms for a in t.alternatives if a.startswith("vnd")]
+    phrase = sq.phrase_pattern(needed)
+    order = (CURATED + [PASSAGES]).index(table)
     scored = []
     for row in rows:
-        text = " ".join(str(row[c] or "") for c in columns)
-        scored.append((-exact_hits(text, terms), row["rank"], row))
-    scored.sort(key=lambda s: (s[0], s[1]))
-    return count, [
-        {"pk": path_from_row_pks(row, pks, not pks), "title": row[columns[0]], "exact": -hits, "rank": rank,
-         "row": {c: row[c] for c in dict.fromkeys(pks + columns)}}
-        for hits, rank, row in scored[:limit]
-    ]
+        body = sq.index_words(" ".join(str(row[c] or "") for c in body_cols))
+        haystack = " " + (row["folded"] or "") + body
+        title_text = " ".join(str(row[c] or "") for c in title_cols)
+        title_hay = sq.index_words(title_text)
+        row_found = sum(sq.found(t, haystack, prefix) for t in needed)
+        title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
+        optional_found = sum(sq.found(t, haystack, prefix) for t in optional)
+        exact = any(TYPE_WORDS.sub("", fold(str(row[c] or "")).strip()) in texts or
+                    fold(str(row[c] or "")).strip() in texts for c in title_cols if row[c])
+        # the words typed, in the order typed, in the title (or the exact amount asked for)
+        title_phrase = (len(needed) > 1 and bool(phrase.search(title_hay))) or any(f" {m} " in haystack for m in money)
+        row_phrase = len(needed) > 1 and bool(phrase.search(body) or phrase.search(" " + (row["folded"] or "") + " "))
+        first_title = sq.index_words(row[title_cols[0]])
+        density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, len(first_title.split()))
+        key = (step, not exact, table != kind_hint, not title_phrase, -row_found, not row_phrase, -title_found,
+               -optional_found,
+               -exact_spelling(title_text + " " + " ".join(str(row[c] or "") for c in body_cols), typed_words),
+               -round(density, 2), order, row["rank"])
+        scored.append((key, table, row, row_found))
+    return scored
 
 
-async def search_all(datasette, q):
-    match, terms = parse_query(q)
-    results = {}
-    if not match:
-        return match, results
+def run_search(conn, q, vocab_key):
+    """The steps of the module docstring on one connection; returns (step name, terms used, suggestion,
+    dropped words, kind hint, [(key, table, row)] curated, [...] passages)."""
+    terms, kind_hint, dropped = sq.parse(q)
+    if not terms:
+        return None
+    vocab = vocabulary(conn, vocab_key)
+    typed_words = [w.lower() for w in re.findall(r"\w+", unicodedata.normalize("NFC", q))]
+    n = len(sq.required(terms))
+    corrected = correct(terms, vocab)
+    steps = [("all", terms, sq.match_all(terms), False, n)]
+    most = ("most", terms, sq.match_any(terms), False, n - 1 if n <= 4 else math.ceil(0.7 * n))
+    prefix = ("prefix", terms, sq.match_all(terms, prefix=True), True, n)
+    typo = ("typo", corrected, sq.match_all(corrected), False, n) if corrected else None
+    if typo:
+        steps += [typo, most, prefix] if n > 1 else [prefix, typo]
+    else:
+        steps += [most, prefix] if n > 1 else [prefix]
+    curated, passages, seen = [], [], set()
+    used = steps[0]
+    for index, (name, step_terms, match, is_prefix, need) in enumerate(steps):
+        found_curated = False
+        for table in CURATED + [PASSAGES]:
+            if table == PASSAGES and passages:
+                continue
+            rows = candidates(conn, table, match, CANDIDATES if table != PASSAGES else SHOW_PASSAGES * 2)
+            for key, t, row, row_found in score_rows(table, rows, step_terms, index, is_prefix, kind_hint,
+                                                     typed_words):
+                if row_found < max(1, need) or (t, row["rowid"]) in seen:
+                    continue
+                seen.add((t, row["rowid"]))
+                (passages if t == PASSAGES else curated).append((key, t, row, step_terms, is_prefix))
+                found_curated |= t != PASSAGES
+        if found_curated:
+            used = (name, step_terms, match, is_prefix, need)
+            break
+    curated.sort(key=lambda r: r[0])
+    passages.sort(key=lambda r: r[0])
+    suggestion = spelled(used[1], vocab) if used[0] == "typo" else None
+    return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
+
+
+def fetch_context(conn, chosen):
+    by_table = {}
+    for _, table, row, _, _ in chosen:
+        by_table.setdefault(table, []).append(row["rowid"])
+    out = {}
+    for table, rowids in by_table.items():
+        cursor = conn.execute(f"select * from ({CONTEXT_SQL[table]}) where rowid in "
+                              f"(select value from json_each(:ids))", {"ids": json.dumps(rowids)})
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            c = dict(zip(names, values))
+            out[(table, c["rowid"])] = c
+    return out
+
+
+def primary_keys(conn, table, _cache={}):
+    if table not in _cache:
+        _cache[table] = [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5])
+                         if r[5]]
+    return _cache[table]
+
+
+class Urls:
+    def __init__(self, datasette):
+        self.datasette = datasette
+
+    def row(self, table, pk):
+        from datasette.utils import tilde_encode
+        return self.datasette.urls.row(DATABASE, table, ",".join(tilde_encode(str(p)) for p in str(pk).split(",")))
+
+
+def result(datasette, conn, entry, context, urls):
+    _, table, row, terms, prefix = entry
+    pks = primary_keys(conn, table)
+    pk_values = {k: row.get(k) for k in pks}
+    if None in pk_values.values():
+        pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
+                                               "where rowid = ?", [row["rowid"]]).fetchone()))
+    pk = path_from_row_pks(pk_values, pks, not pks)
+    phrases = [w.split() for t in terms for w in t.words if not w.startswith("vnd")]
+    title = str(row["display_title"] or pk)
+    snippet_source = ""
+    best = -1
+    for column in DISPLAY[table][2]:
+        text = row.get(column)
+        if text:
+            marks = marked_count(text, phrases, prefix)
+            if marks > best:
+                best, snippet_source = marks, text
+    return {
+        "table": table, "pk": pk, "url": datasette.urls.row(DATABASE, table, pk),
+        "title": str(highlight(title, phrases, width=200, prefix=prefix)),
+        "title_text": title,
+        "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
+        "kind": KINDS[table],
+        "group": "passages" if table == PASSAGES else "curated",
+        "context": context_items(table, context.get((table, row["rowid"]), {}), urls),
+    }
+
+
+async def search(datasette, q):
+    """The answer to q as plain data: used by both the page and the JSON."""
+    q = unicodedata.normalize("NFC", q or "")[:MAX_QUERY]
     db = datasette.get_database(DATABASE)
-    for table in SEARCHABLE:
-        count, rows = await search_table(db, table, match, terms)
-        if count:
-            for r in rows:
-                r["url"] = datasette.urls.row(DATABASE, table, r["pk"])
-            results[table] = {"count": count, "rows": rows,
-                              "search_url": datasette.urls.table(DATABASE, table) + "?" +
-                              urllib.parse.urlencode({"_search": q})}
-    return match, results
+    urls = Urls(datasette)
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def work(conn):
+        with sqlite_timelimit(conn, limit):
+            found = run_search(conn, q, db.path)
+            if not found:
+                return None
+            used, suggestion, dropped, kind_hint, curated, passages = found
+            context = fetch_context(conn, curated + passages)
+            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls)
+                                                          for e in curated + passages]
+
+    found = await db.execute_fn(work)
+    answer = {"q": q, "step": None, "terms": [], "dropped": [], "suggestion": None, "results": [],
+              "more": {}}
+    if not found:
+        return answer
+    used, suggestion, dropped, kind_hint, results = found
+    answer.update(step=used[0], terms=[t.text for t in used[1]], dropped=dropped, results=results)
+    if suggestion:
+        corrected = " ".join(t.text for t in used[1])
+        answer["suggestion"] = {"q": suggestion, "folded": corrected,
+                                "url": "/-/search?" + urllib.parse.urlencode({"q": suggestion})}
+    for r in results:
+        answer["more"].setdefault(r["table"], datasette.urls.table(DATABASE, r["table"]) + "?" +
+                                  urllib.parse.urlencode({"_search": q}))
+    return answer
 
 
 async def search_view(datasette, request):
     q = request.args.get("q", "")
+    if len(q) > 1000:
+        return Response.json({"ok": False, "error": "q is longer than 1000 characters", "status": 400}, status=400)
     try:
-        match, results = await search_all(datasette, q)
-    except Exception as e:  # an FTS syntax error in a hand-written query is the user's, not the server's
-        return Response.json({"ok": False, "error": f"search failed: {e}"}, status=400)
+        answer = await search(datasette, q)
+    except Exception as e:  # an interrupted (too slow) or malformed query is the caller's, never a 5xx
+        message = "search took too long" if "interrupted" in str(e) else f"search failed: {e}"
+        return Response.json({"ok": False, "error": message, "status": 400}, status=400)
     if request.url_vars.get("format") == "json":
-        return Response.json({"ok": True, "q": q, "match": match, "results": results})
-    meta = datasette.metadata(database=DATABASE) or {}
-    titles = {t: (meta.get("tables", {}).get(t, {}).get("title") or t) for t in results}
-    return Response.html(await datasette.render_template(
-        "search.html", {"q": q, "results": results, "titles": titles}, request=request))
+        for r in answer["results"]:
+            r.pop("title_text", None)
+        return Response.json({"ok": True, **answer})
+    curated = [r for r in answer["results"] if r["group"] == "curated"]
+    passages = [r for r in answer["results"] if r["group"] == "passages"]
+    for r in answer["results"]:
+        r["title"], r["snippet"] = Markup(r["title"]), Markup(r["snippet"])
+    return Response.html(await datasette.render_template("search.html", {
+        "q": q, "answer": answer, "curated": curated, "passages": passages, "passages_group": PASSAGES_GROUP,
+        "passages_url": answer["more"].get(PASSAGES)}, request=request))
 
 
 @hookimpl

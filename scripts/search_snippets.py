@@ -1,0 +1,88 @@
+"""Titles and snippets of search results with the matched words highlighted, as escaped HTML.
+
+Done here rather than with FTS5's snippet()/highlight(): the index matches folded words ("giam" finds "giám",
+"dong" finds "Đồng" and the OCR's "Pong"), but snippet() can only mark tokens of the column it cuts, and
+unicode61 keeps đ, so "Đồng" would not be marked for "dong". Folding each word of the shown text the same
+way the query was folded marks what the reader typed, in any spelling. Every piece of text is escaped; only
+the <mark> tags are ours.
+"""
+import re
+
+from markupsafe import Markup, escape
+
+from scripts.textfold import fold, ocr_fold
+
+_WORD = re.compile(r"\w+")
+
+
+def _marks(text: str, phrases, prefix=False):
+    """Spans (start, end) of the words of text that belong to an occurrence of one of the phrases
+    (lists of folded words)."""
+    words = [(m.start(), m.end(), fold(m.group()), ocr_fold(m.group())) for m in _WORD.finditer(text)]
+    marked = set()
+    for phrase in phrases:
+        n = len(phrase)
+        if not n:
+            continue
+        for i in range(len(words) - n + 1):
+            ok = True
+            for j, want in enumerate(phrase):
+                _, _, f, o = words[i + j]
+                last = j == n - 1
+                if not (f == want or o == want or (prefix and last and len(want) >= 2 and f.startswith(want))):
+                    ok = False
+                    break
+            if ok:
+                marked.update(range(i, i + n))
+    return [(words[i][0], words[i][1]) for i in sorted(marked)]
+
+
+def _render(text: str, spans, start=0, end=None) -> Markup:
+    end = len(text) if end is None else end
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        pos = e
+    out.append(escape(text[pos:end]))
+    return Markup("").join(out)
+
+
+def _window(text: str, spans, width: int):
+    """(start, end) of a window of about `width` characters holding as many marks as possible."""
+    if len(text) <= width:
+        return 0, len(text)
+    best, best_start = -1, 0
+    for s, _ in spans or [(0, 0)]:
+        begin = max(0, s - width // 4)
+        hits = sum(1 for a, b in spans if begin <= a and b <= begin + width)
+        if hits > best:
+            best, best_start = hits, begin
+    begin = best_start
+    if begin > 0:  # start at a word
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < begin + 20 else begin
+    finish = min(len(text), begin + width)
+    if finish < len(text):
+        space = text.rfind(" ", begin, finish)
+        finish = space if space > begin + width // 2 else finish
+    return begin, finish
+
+
+def highlight(text, phrases, width=None, prefix=False) -> Markup:
+    """text escaped, matched words in <mark>; with width, the densest window of that many characters,
+    with "…" where it was cut."""
+    text = re.sub(r"\s+", " ", str(text or "")).strip()
+    spans = _marks(text, phrases, prefix)
+    if width is None:
+        return _render(text, spans)
+    begin, finish = _window(text, spans, width)
+    body = _render(text, spans, begin, finish)
+    return Markup("").join([Markup("… ") if begin > 0 else Markup(""), body,
+                            Markup(" …") if finish < len(text) else Markup("")])
+
+
+def marked_count(text, phrases, prefix=False) -> int:
+    return len(_marks(re.sub(r"\s+", " ", str(text or "")), phrases, prefix))
