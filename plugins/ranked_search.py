@@ -67,7 +67,6 @@ CANDIDATES = 30  # best rows per table and step
 HITS_CAP = 2000  # FTS hits ranked per table and step (a bound for words found in most rows at national scale)
 SHOW_CURATED, SHOW_PASSAGES = 20, 10
 MAX_QUERY = 200  # characters of the query that are read
-TYPE_WORDS = re.compile(r"^(xa|phuong|dac khu|thi tran|huyen|tinh|thanh pho|thi xa) ")
 
 # What a row is shown by: display title (SQL), the columns whose words make "the title" for ranking, the
 # columns a snippet is cut from.
@@ -164,7 +163,9 @@ def context_items(table, c, urls):
                 shown = f"{vn_number(c['value_low'])}–{vn_number(c['value_high'])}"
             elif c["comparator"] and c["comparator"] != "=":
                 shown = f"{c['comparator']} {shown}"
-            if unit == "rank":
+            if unit == "count":
+                text = shown
+            elif unit == "rank":
                 text = f"hạng {shown}" + (f"/{c['rank_of']}" if c["rank_of"] else "")
             else:
                 text = f"{shown}{unit if unit == '%' else ' ' + unit if unit else ''}"
@@ -294,7 +295,7 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
     title_cols, body_cols = DISPLAY[table][1], SEARCHABLE[table]
     needed = sq.required(terms)
     optional = [t for t in terms if t.optional and t not in needed]
-    texts = {" ".join(t.text for t in terms), " ".join(t.text for t in needed)}
+    exact_patterns = sq.title_patterns(terms)
     money = [a for t in terms for a in t.alternatives if a.startswith("vnd")]
     phrase = sq.phrase_pattern(needed)
     order = (CURATED + [PASSAGES]).index(table)
@@ -307,17 +308,16 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
         row_found = sum(sq.found(t, haystack, prefix) for t in needed)
         title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
         optional_found = sum(sq.found(t, haystack, prefix) for t in optional)
-        exact = any(TYPE_WORDS.sub("", fold(str(row[c] or "")).strip()) in texts or
-                    fold(str(row[c] or "")).strip() in texts for c in title_cols if row[c])
+        exact = any(p.match(sq.index_words(row[c])) for c in title_cols if row[c] for p in exact_patterns)
         # the words typed, in the order typed, in the title (or the exact amount asked for)
         title_phrase = (len(needed) > 1 and bool(phrase.search(title_hay))) or any(f" {m} " in haystack for m in money)
         row_phrase = len(needed) > 1 and bool(phrase.search(body) or phrase.search(" " + (row["folded"] or "") + " "))
         first_title = sq.index_words(row[title_cols[0]])
         density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, len(first_title.split()))
         key = (step, not exact, table != kind_hint, not title_phrase, -row_found, not row_phrase, -title_found,
-               -optional_found,
+               -round(density, 1), -optional_found,
                -exact_spelling(title_text + " " + " ".join(str(row[c] or "") for c in body_cols), typed_words),
-               -round(density, 2), order, row["rank"])
+               -density, order, row["rank"])
         scored.append((key, table, row, row_found))
     return scored
 
@@ -332,14 +332,17 @@ def run_search(conn, q, vocab_key):
     typed_words = [w.lower() for w in re.findall(r"\w+", unicodedata.normalize("NFC", q))]
     n = len(sq.required(terms))
     corrected = correct(terms, vocab)
+    unknown = any(t.text not in vocab[0] and t.text.isalpha() for t in sq.required(terms))
     steps = [("all", terms, sq.match_all(terms), False, n)]
     most = ("most", terms, sq.match_any(terms), False, n - 1 if n <= 4 else math.ceil(0.7 * n))
     prefix = ("prefix", terms, sq.match_all(terms, prefix=True), True, n)
-    typo = ("typo", corrected, sq.match_all(corrected), False, n) if corrected else None
-    if typo:
-        steps += [typo, most, prefix] if n > 1 else [prefix, typo]
+    typo = [("typo", corrected, sq.match_all(corrected), False, n)] if corrected else []
+    # A word in no title or name is more likely unfinished or misspelt than superfluous: prefixes and
+    # corrections are tried before dropping a word.
+    if unknown:
+        steps += [prefix, *typo] + ([most] if n > 1 else [])
     else:
-        steps += [most, prefix] if n > 1 else [prefix]
+        steps += ([most] if n > 1 else []) + [prefix, *typo]
     curated, passages, seen = [], [], set()
     used = steps[0]
     for index, (name, step_terms, match, is_prefix, need) in enumerate(steps):
@@ -360,6 +363,16 @@ def run_search(conn, q, vocab_key):
             break
     curated.sort(key=lambda r: r[0])
     passages.sort(key=lambda r: r[0])
+    # One printed sentence cut into several rows (the values of one indicator) is shown once, by its best row.
+    shown, unique = set(), []
+    for entry in curated:
+        row = entry[2]
+        same = (entry[1], row["display_title"], row.get("excerpt")) if row.get("excerpt") else None
+        if same and same in shown:
+            continue
+        shown.add(same)
+        unique.append(entry)
+    curated = unique
     suggestion = spelled(used[1], vocab) if used[0] == "typo" else None
     return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
 

@@ -10,7 +10,7 @@ T's rowid, with three groups of columns:
 A query therefore matches whether it is typed with or without diacritics, in any case, NFC or NFD.
 
 `folded` also carries what a reader would search a row by although the row only points to it (RELATED): a
-project's owner and the symbols of the decisions that approved it, a task's lead agencies, a former unit's
+row's province, a project's owner and the symbols of the decisions that approved it, a task's lead agencies, a former unit's
 new ward, and money as the index token of scripts/search_query.money_token ("vnd45900"), so "45,9 tỷ",
 "45.900" and "45900" all find the project of 45.900 triệu đồng.
 
@@ -39,19 +39,22 @@ SEARCHABLE = {
 }
 ORIGINAL_WEIGHT, FOLDED_WEIGHT = 10.0, 1.0
 
+PROVINCE = "ifnull((select name from provinces where code = {}), '')"
 # table: SQL giving (rowid, text, money) of what the row points to; text is folded, money in million VND.
 RELATED = {
-    "capital_projects": """
+    "capital_projects": f"""
         select p.rowid, ifnull(a.name, '') || ' ' || ifnull(a.short_name, '') || ' ' ||
+               {PROVINCE.format("(select province_code from documents where id = p.document_id)")} || ' ' ||
                ifnull((select group_concat(d.kind || ' ' || d.symbol, ' ') from project_decisions pd
                        join decisions d on d.id = pd.decision_id where pd.project_id = p.id), ''),
                (select group_concat(amount_million_vnd, ' ') from project_money m where m.project_id = p.id)
                || ' ' || ifnull(p.total_million_vnd, '')
         from capital_projects p left join agencies a on a.id = p.owner_id""",
-    "plan_tasks": """
-        select t.rowid, (select group_concat(a.name || ' ' || ifnull(a.short_name, ''), ' ')
+    "plan_tasks": f"""
+        select t.rowid, ifnull((select group_concat(a.name || ' ' || ifnull(a.short_name, ''), ' ')
                          from task_agencies ta join agencies a on a.id = ta.agency_id
-                         where ta.task_id = t.id and ta.role = 'lead'), null
+                         where ta.task_id = t.id and ta.role = 'lead'), '') || ' ' || {PROVINCE.format("t.province_code")},
+               null
         from plan_tasks t""",
     "decisions": """
         select d.rowid, d.kind || ' ' || ifnull((select group_concat(p.name, ' ') from project_decisions pd
@@ -59,8 +62,11 @@ RELATED = {
         from decisions d""",
     "ward_predecessors": """
         select p.rowid, w.name, null from ward_predecessors p join wards w on w.code = p.ward_code""",
-    "indicators": """select rowid, unit, null from indicators""",
-    "documents": """select rowid, type, null from documents""",
+    "indicators": f"""select rowid, ifnull(unit, '') || ' ' || {PROVINCE.format("province_code")}, null
+                      from indicators""",
+    "documents": f"""select rowid, type || ' ' || {PROVINCE.format("province_code")}, null from documents""",
+    "agencies": f"""select rowid, {PROVINCE.format("province_code")}, null from agencies""",
+    "wards": f"""select rowid, type || ' ' || {PROVINCE.format("province_code")}, null from wards""",
 }
 # Vocabulary for typo correction: the titles and names people search by (table: columns).
 VOCABULARY = {"capital_projects": ["name"], "plan_tasks": ["task"], "indicators": ["indicator", "pillar"],

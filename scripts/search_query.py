@@ -56,11 +56,12 @@ _EXPANSIONS = sorted({(exp, abbr) for abbr, exps in ABBREVIATIONS.items() for ex
                      key=lambda e: -len(e[0].split()))
 
 # Words of a question that name no content: dropped when something else is left ("của sở y tế" = "sở y tế").
-STOP_PHRASES = ["bao nhieu", "o dau", "la gi", "nhu the nao", "the nao", "khi nao", "bao gio", "nhung gi",
+STOP_PHRASES = ["bao nhieu", "o dau", "la gi", "nay la", "hien nay", "bay gio", "ai", "chu tri", "nhu the nao", "the nao", "khi nao", "bao gio", "nhung gi",
                 "cho biet", "tim kiem", "hay", "nao", "gi", "cua", "cac", "nhung", "la", "co", "ve", "tai", "o",
                 "cho", "voi", "duoc", "khong", "tim", "thong tin", "danh sach", "nhieu", "bang"]
 # Words that name what kind of row is wanted: dropped like stop words, but the rows of that kind rank first.
-KIND_WORDS = {"du an": "capital_projects", "nhiem vu": "plan_tasks", "chi tieu": "indicators",
+KIND_WORDS = {"du an": "capital_projects", "tien": "capital_projects", "kinh phi": "capital_projects",
+              "von": "capital_projects", "tong muc": "capital_projects", "nhiem vu": "plan_tasks", "chi tieu": "indicators",
               "chi so": "indicators", "van ban": "documents", "co quan": "agencies", "don vi": "agencies",
               "xa cu": "ward_predecessors", "phuong cu": "ward_predecessors"}
 
@@ -150,6 +151,8 @@ def parse(q: str):
             alts = [_phrase(token)]
             if "." in token or "," in token:
                 alts.append(token.replace(".", "").replace(",", ""))
+            elif len(token) >= 4 and token.isdigit():  # 1583 as printed: 1.583
+                alts.append(_phrase(f"{int(token):,}"))
             if m:
                 amount = amount_million(m.group(1), unit)
                 money = money_token(amount) if (unit or amount and amount >= 100) else None
@@ -228,6 +231,29 @@ def phrase_pattern(terms):
     """A regex finding the terms next to each other, in the order typed, in index_words() text."""
     groups = ["(?:" + "|".join(re.escape(w) for w in t.words) + ")" for t in terms]
     return re.compile(" " + " ".join(groups) + " ")
+
+
+PROVINCE_WORDS = [["tinh", "dong", "thap"], ["tinh", "an", "giang"], ["dong", "thap"], ["an", "giang"]]
+TYPE_WORDS = "(?:xa|phuong|dac khu|thi tran|huyen|tinh|thanh pho|thi xa) "
+
+
+def title_patterns(terms):
+    """Regexes that match a whole title (index_words() form) that *is* the query: the words typed, with or
+    without a leading unit type ("tan ho co" is "Xã Tân Hộ Cơ") and without the province named in the query
+    ("so khcn dong thap" is "Sở Khoa học và Công nghệ" of Đồng Tháp)."""
+    variants = [terms, required(terms)]
+    texts = [t.text for t in terms]
+    for words in PROVINCE_WORDS:
+        for i in range(len(texts) - len(words) + 1):
+            if texts[i:i + len(words)] == words:
+                variants.append([t for j, t in enumerate(terms) if not i <= j < i + len(words)])
+                break
+    out = []
+    for variant in variants:
+        if variant:
+            groups = ["(?:" + "|".join(re.escape(w) for w in t.words) + ")" for t in variant]
+            out.append(re.compile("^ (?:" + TYPE_WORDS + ")?" + " ".join(groups) + " $"))
+    return out
 
 
 def found(term: Term, folded_text: str, prefix=False) -> bool:
