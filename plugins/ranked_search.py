@@ -418,19 +418,20 @@ def result(datasette, conn, entry, context, urls):
     pk = path_from_row_pks(pk_values, pks, not pks)
     phrases = [w.split() for t in terms for w in t.words if not w.startswith("vnd")]
     title = str(row["display_title"] or pk)
-    snippet_source = ""
+    snippet_source, source_column = "", None
     best = -1
     for column in DISPLAY[table][2]:
         text = row.get(column)
         if text:
             marks = marked_count(text, phrases, prefix)
             if marks > best:
-                best, snippet_source = marks, text
+                best, snippet_source, source_column = marks, text, column
     return {
         "table": table, "pk": pk, "url": datasette.urls.row(DATABASE, table, pk),
-        "title": str(highlight(title, phrases, width=200, prefix=prefix)),
+        "title": str(highlight(title, phrases, width=160, prefix=prefix)),
         "title_text": title,
         "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
+        "snippet_source": source_column,
         "kind": KINDS[table],
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls),

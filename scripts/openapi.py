@@ -56,6 +56,9 @@ SEARCH_RESULT = {"type": "object", "required": ["table", "pk", "url", "title", "
                      "url": {"type": "string", "description": "Path of the row page; add .json for the row"},
                      "title": {"type": "string", "description": "HTML, matched words in <mark>"},
                      "snippet": {"type": "string", "description": "HTML: the part of the text holding the match"},
+                     "snippet_source": {"type": ["string", "null"],
+                                        "description": "Column the snippet is cut from (`excerpt`: verbatim, "
+                                                       "as printed, OCR errors included)"},
                      "kind": {"type": "string", "description": "Kind of row in Vietnamese (Dự án, Nhiệm vụ …)"},
                      "group": {"type": "string", "enum": ["curated", "passages"]},
                      "context": {"type": "array", "items": CONTEXT_ITEM}}}
