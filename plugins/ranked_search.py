@@ -63,8 +63,9 @@ PASSAGES_GROUP = "Trong văn bản gốc"
 PASSAGES = "document_passages"
 CURATED = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
            "documents", "project_components"]
-CANDIDATES = 30  # best rows per table and step
-HITS_CAP = 2000  # FTS hits ranked per table and step (a bound for words found in most rows at national scale)
+CANDIDATES = 15  # best rows per table and step
+HITS_CAP = 300  # FTS hits ranked by bm25 per table and step (a bound for words found in most rows at national scale)
+PASSAGE_HITS = 60  # passages read per step, in reading order, ranked by score_rows()
 SHOW_CURATED, SHOW_PASSAGES = 20, 10
 MAX_QUERY = 200  # characters of the query that are read
 
@@ -272,14 +273,23 @@ def spelled(terms, vocab):
 # --- retrieval and ranking -------------------------------------------------------------------------------------
 
 def candidates(conn, table, match, limit):
+    """The rows of `table` matching `match`, with what ranking and display need. Curated tables: the best
+    `limit` by bm25 among the first HITS_CAP hits. Passages: the first PASSAGE_HITS hits in reading order,
+    unranked (bm25 first counts every row holding each phrase, which at national scale is most of the time
+    of a search); score_rows() ranks them."""
     fts = f"{table}_fts"
     weights = ", ".join(str(w) for w in bm25_weights(table))
     title_sql, _, _ = DISPLAY[table]
     columns = list(dict.fromkeys(SEARCHABLE[table] + DISPLAY[table][1] + DISPLAY[table][2]))
-    sql = (f"select t.rowid as rowid, h.rank as rank, h.folded as folded, {title_sql} as display_title, "
-           + ", ".join(f"t.[{c}] as [{c}]" for c in columns) +
-           f" from (select rowid, folded, bm25([{fts}], {weights}) as rank from [{fts}] where [{fts}] match :q"
-           f" limit {HITS_CAP}) h join [{table}] t on t.rowid = h.rowid order by h.rank limit {int(limit)}")
+    if table == PASSAGES:
+        hits = f"select rowid, 0 as rank from [{fts}] where [{fts}] match :q limit {PASSAGE_HITS}"
+    else:
+        hits = (f"select rowid, rank from (select rowid, bm25([{fts}], {weights}) as rank from [{fts}]"
+                f" where [{fts}] match :q limit {HITS_CAP}) order by rank limit {int(limit)}")
+    # The hits are found in a subquery that reads no text; only the rows kept are read.
+    sql = (f"select t.rowid as rowid, h.rank as rank, (select folded from [{fts}] f where f.rowid = h.rowid)"
+           f" as folded, {title_sql} as display_title, " + ", ".join(f"t.[{c}] as [{c}]" for c in columns) +
+           f" from ({hits}) h join [{table}] t on t.rowid = h.rowid order by h.rank")
     cursor = conn.execute(sql, {"q": match})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -287,6 +297,8 @@ def candidates(conn, table, match, limit):
 
 def exact_spelling(text, typed_words):
     """How many of the words typed (with their tone marks) occur spelled exactly so, case aside."""
+    if not typed_words:
+        return 0
     words = " " + " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())) + " "
     return sum(f" {w} " in words for w in typed_words)
 
@@ -297,27 +309,30 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
     optional = [t for t in terms if t.optional and t not in needed]
     exact_patterns = sq.title_patterns(terms)
     money = [a for t in terms for a in t.alternatives if a.startswith("vnd")]
-    phrase = sq.phrase_pattern(needed)
+    phrase = sq.phrase_pattern(needed) if len(needed) > 1 else None
+    runs = sq.run_patterns(needed)
     order = (CURATED + [PASSAGES]).index(table)
     scored = []
     for row in rows:
-        body = sq.index_words(" ".join(str(row[c] or "") for c in body_cols))
-        haystack = " " + (row["folded"] or "") + body
-        title_text = " ".join(str(row[c] or "") for c in title_cols)
-        title_hay = sq.index_words(title_text)
+        words = {c: sq.index_words(row[c]) for c in dict.fromkeys(title_cols + body_cols) if row[c]}
+        body = " ".join(words.get(c, "") for c in body_cols)
+        folded = " " + (row["folded"] or "") + " "
+        haystack = folded + body
+        title_hay = " ".join(words.get(c, "") for c in title_cols)
         row_found = sum(sq.found(t, haystack, prefix) for t in needed)
         title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
         optional_found = sum(sq.found(t, haystack, prefix) for t in optional)
-        exact = any(p.match(sq.index_words(row[c])) for c in title_cols if row[c] for p in exact_patterns)
+        exact = any(p.match(words[c]) for c in title_cols if c in words for p in exact_patterns)
         # the words typed, in the order typed, in the title (or the exact amount asked for)
-        title_phrase = (len(needed) > 1 and bool(phrase.search(title_hay))) or any(f" {m} " in haystack for m in money)
-        row_phrase = len(needed) > 1 and bool(phrase.search(body) or phrase.search(" " + (row["folded"] or "") + " "))
-        first_title = sq.index_words(row[title_cols[0]])
-        density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, len(first_title.split()))
-        key = (step, not exact, table != kind_hint, not title_phrase, -row_found, not row_phrase, -title_found,
-               -round(density, 1), -optional_found,
-               -exact_spelling(title_text + " " + " ".join(str(row[c] or "") for c in body_cols), typed_words),
-               -density, order, row["rank"])
+        title_phrase = bool(phrase and phrase.search(title_hay)) or any(f" {m} " in haystack for m in money)
+        row_phrase = bool(phrase and (phrase.search(body) or phrase.search(folded)))
+        title_run = next((n for n, p in runs if p.search(title_hay)), 0)
+        first_title = words.get(title_cols[0], " ")
+        density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, first_title.count(" ") - 1)
+        spelled = exact_spelling(" ".join(str(row[c] or "") for c in words), typed_words) if typed_words else 0
+        key = (step, not exact, table != kind_hint, not title_phrase, -row_found, -title_run, not row_phrase,
+               -title_found,
+               -round(density, 1), -optional_found, -spelled, -density, order, row["rank"])
         scored.append((key, table, row, row_found))
     return scored
 
@@ -329,10 +344,11 @@ def run_search(conn, q, vocab_key):
     if not terms:
         return None
     vocab = vocabulary(conn, vocab_key)
-    typed_words = [w.lower() for w in re.findall(r"\w+", unicodedata.normalize("NFC", q))]
+    # typed with tone marks: the exact spelling ranks first ("Tân Thạnh" before "Tân Thành")
+    typed_words = [w.lower() for w in re.findall(r"\w+", unicodedata.normalize("NFC", q)) if not w.isascii()]
     n = len(sq.required(terms))
-    corrected = correct(terms, vocab)
     unknown = any(t.text not in vocab[0] and t.text.isalpha() for t in sq.required(terms))
+    corrected = correct(terms, vocab) if unknown else None
     steps = [("all", terms, sq.match_all(terms), False, n)]
     most = ("most", terms, sq.match_any(terms), False, n - 1 if n <= 4 else math.ceil(0.7 * n))
     prefix = ("prefix", terms, sq.match_all(terms, prefix=True), True, n)
@@ -350,7 +366,7 @@ def run_search(conn, q, vocab_key):
         for table in CURATED + [PASSAGES]:
             if table == PASSAGES and passages:
                 continue
-            rows = candidates(conn, table, match, CANDIDATES if table != PASSAGES else SHOW_PASSAGES * 2)
+            rows = candidates(conn, table, match, CANDIDATES)
             for key, t, row, row_found in score_rows(table, rows, step_terms, index, is_prefix, kind_hint,
                                                      typed_words):
                 if row_found < max(1, need) or (t, row["rowid"]) in seen:
