@@ -24,6 +24,7 @@ HITS_CAP before ranking, the whole search runs on one connection under Datasette
 """
 import json
 import math
+from functools import lru_cache
 import re
 import sys
 import unicodedata
@@ -31,7 +32,7 @@ import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
-from datasette.utils import path_from_row_pks, sqlite_timelimit
+from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -415,13 +416,18 @@ def primary_keys(conn, table, _cache={}):
     return _cache[table]
 
 
+@lru_cache(maxsize=100_000)
+def tilde(value) -> str:
+    """Datasette's tilde-encoding of one key value, remembered (it is slow and the keys repeat)."""
+    return tilde_encode(str(value))
+
+
 class Urls:
     def __init__(self, datasette):
         self.datasette = datasette
 
     def row(self, table, pk):
-        from datasette.utils import tilde_encode
-        return self.datasette.urls.row(DATABASE, table, ",".join(tilde_encode(str(p)) for p in str(pk).split(",")))
+        return self.datasette.urls.row(DATABASE, table, ",".join(tilde(p) for p in str(pk).split(",")))
 
 
 def result(datasette, conn, entry, context, urls):
@@ -431,7 +437,7 @@ def result(datasette, conn, entry, context, urls):
     if None in pk_values.values():
         pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
                                                "where rowid = ?", [row["rowid"]]).fetchone()))
-    pk = path_from_row_pks(pk_values, pks, not pks)
+    pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
     phrases = [w.split() for t in terms for w in t.words if not w.startswith("vnd")]
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None

@@ -6,28 +6,47 @@ unicode61 keeps đ, so "Đồng" would not be marked for "dong". Folding each wo
 way the query was folded marks what the reader typed, in any spelling. Every piece of text is escaped; only
 the <mark> tags are ours.
 """
+import html
 import re
+from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from scripts.textfold import fold, ocr_fold
 
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=100_000)
+def _folds(word):
+    """(fold, ocr_fold) of one word; the words of the catalog repeat, so each is folded once per process."""
+    return fold(word), ocr_fold(word)
+
+
 def _marks(text: str, phrases, prefix=False):
     """Spans (start, end) of the words of text that belong to an occurrence of one of the phrases
     (lists of folded words)."""
-    words = [(m.start(), m.end(), fold(m.group()), ocr_fold(m.group())) for m in _WORD.finditer(text)]
+    words = [(m.start(), m.end(), *_folds(m.group())) for m in _WORD.finditer(text)]
+    at = {}  # folded word → positions
+    for i, (_, _, f, o) in enumerate(words):
+        at.setdefault(f, []).append(i)
+        if o != f:
+            at.setdefault(o, []).append(i)
     marked = set()
     for phrase in phrases:
         n = len(phrase)
         if not n:
             continue
-        for i in range(len(words) - n + 1):
+        if prefix and n == 1 and len(phrase[0]) >= 2:
+            marked.update(i for i, w in enumerate(words) if w[2].startswith(phrase[0]))
+            continue
+        for i in at.get(phrase[0], ()):
+            if i + n > len(words):
+                continue
             ok = True
-            for j, want in enumerate(phrase):
+            for j in range(1, n):
                 _, _, f, o = words[i + j]
+                want = phrase[j]
                 last = j == n - 1
                 if not (f == want or o == want or (prefix and last and len(want) >= 2 and f.startswith(want))):
                     ok = False
@@ -37,17 +56,18 @@ def _marks(text: str, phrases, prefix=False):
     return [(words[i][0], words[i][1]) for i in sorted(marked)]
 
 
-def _render(text: str, spans, start=0, end=None) -> Markup:
+def _render(text: str, spans, start=0, end=None) -> str:
+    """text[start:end] escaped, with the spans in <mark> (one html.escape per piece, one string)."""
     end = len(text) if end is None else end
     out, pos = [], start
     for s, e in spans:
         if s < start or e > end:
             continue
-        out.append(escape(text[pos:s]))
-        out.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        out.append(html.escape(text[pos:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
         pos = e
-    out.append(escape(text[pos:end]))
-    return Markup("").join(out)
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
 
 
 def _window(text: str, spans, width: int):
@@ -77,11 +97,10 @@ def highlight(text, phrases, width=None, prefix=False) -> Markup:
     text = re.sub(r"\s+", " ", str(text or "")).strip()
     spans = _marks(text, phrases, prefix)
     if width is None:
-        return _render(text, spans)
+        return Markup(_render(text, spans))
     begin, finish = _window(text, spans, width)
     body = _render(text, spans, begin, finish)
-    return Markup("").join([Markup("… ") if begin > 0 else Markup(""), body,
-                            Markup(" …") if finish < len(text) else Markup("")])
+    return Markup(("… " if begin > 0 else "") + body + (" …" if finish < len(text) else ""))
 
 
 def marked_count(text, phrases, prefix=False) -> int:
