@@ -65,6 +65,8 @@ KIND_WORDS = {"du an": "capital_projects", "tien": "capital_projects", "kinh phi
               "chi so": "indicators", "van ban": "documents", "co quan": "agencies", "don vi": "agencies",
               "xa cu": "ward_predecessors", "phuong cu": "ward_predecessors"}
 
+MAX_PHRASE = 8  # words of a "quoted phrase"
+MAX_TERMS = 12  # a query is a question, not a document: the rest is not searched (bounds every step's cost)
 _MONEY = re.compile(r"^(\d{1,3}(?:[.]\d{3})+|\d+(?:[.,]\d+)?)(?:\s*(ty|ti|trieu|tr))?$")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:&\w+)*(?:/\w+(?:[-–]\w+)*)?")
 _UNIT = {"ty", "ti", "trieu", "tr", "dong", "vnd"}
@@ -137,8 +139,8 @@ def _term_for(token: str) -> Term:
 def parse(q: str):
     """(terms, kind hint, stop words dropped): the query read as terms; quoted text is one phrase term."""
     folded = fold_query(q)
-    quoted = [Term(p, [_phrase(p)], [_phrase(p)], prefixable=False)
-              for p in re.findall(r'"([^"]*)"', folded) if _phrase(p)]
+    phrases = [" ".join(_phrase(p).split()[:MAX_PHRASE]) for p in re.findall(r'"([^"]*)"', folded)]
+    quoted = [Term(p, [p], [p], prefixable=False) for p in phrases if p]
     rest = re.sub(r'"[^"]*"?', " ", folded)
     tokens = _TOKEN.findall(rest)
     terms, i = [], 0
@@ -171,7 +173,7 @@ def parse(q: str):
         i += 1
     terms = _join_expansions(terms)
     terms, kind, dropped = _drop_stop_words(terms)
-    return quoted + terms, kind, dropped
+    return (quoted + terms)[:MAX_TERMS], kind, dropped
 
 
 def _join_expansions(terms):
@@ -281,8 +283,8 @@ _MARKS = re.compile(r"[\u0300-\u036f]+")
 def fast_fold(text: str) -> str:
     """fold() for matching words, in C-speed steps (the ranking folds every candidate row on each request):
     đ → d, decompose, drop the combining marks, lower case; a character outside ASCII that is left (not a
-    Vietnamese letter) becomes "?", a word break. Same words as fold() on the whole catalog
-    (tests/test_search_relevance.py checks)."""
+    Vietnamese letter, e.g. the OCR's ligature "ﬁ") becomes "?", a word break. Same words as fold() on every
+    name and title of the catalog (tests/test_search_relevance.py checks)."""
     text = text or ""
     if text.isascii():
         return text.lower()

@@ -81,6 +81,8 @@ def test_phone_search_without_diacritics_follows_the_first_result(page):
         first.locator(".result-title").click()
         page.wait_for_url("**/catalog/ward_predecessors/28615,28609")
         assert "Xã Phú Kiết" in page.locator("body").inner_text()
+        assert "Xã Lương Hòa Lạc" in page.locator("p.now-ward").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "search-phone-row.png"), full_page=False)
     finally:
         context.close()
 

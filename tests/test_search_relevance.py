@@ -6,6 +6,7 @@ typos, abbreviations, decision numbers, amounts of money, and as questions. Each
 among the first three results of /-/search.json. The score is printed at the end of the pytest run
 (tests/conftest.py, pytest_terminal_summary).
 """
+import re
 from urllib.parse import quote
 
 import pytest
@@ -168,6 +169,29 @@ def test_former_unit_says_what_it_is_now_with_a_link(client):
     assert now["url"] == "/catalog/wards/28615"
     page = client.get("/-/search?q=phu+kiet").text
     assert "nay là" in page and 'href="/catalog/wards/28615"' in page and "Huyện Chợ Gạo" in page
+
+
+def test_former_unit_row_page_says_what_it_is_now(client):
+    page = client.get("/catalog/ward_predecessors/28615,28609").text
+    assert re.search(r'class="now-ward".*href="/catalog/wards/28615".*Xã Lương Hòa Lạc', page)
+
+
+def test_fast_folding_gives_the_words_of_fold(db):
+    """The ranking's word folding (scripts/search_query.fast_fold) matches scripts.textfold.fold on every
+    name and title of the catalog, in NFC and NFD."""
+    import unicodedata
+
+    from scripts.search_query import index_words
+    from scripts.textfold import fold
+
+    texts = [r[0] for r in db.execute(
+        "select name from wards union all select name from agencies union all select name from capital_projects "
+        "union all select task from plan_tasks union all select indicator from indicators union all select "
+        "former_name || ' ' || former_district from ward_predecessors union all select title from documents")]
+    assert len(texts) > 1000
+    for text in texts:
+        for form in (text, unicodedata.normalize("NFD", text)):
+            assert index_words(form) == " " + " ".join(re.findall(r"\w+", fold(form))) + " ", text
 
 
 def test_long_passage_snippet_shows_the_match(client):
