@@ -65,7 +65,7 @@ PASSAGES = "document_passages"
 CURATED = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
            "documents", "project_components"]
 CANDIDATES = 15  # best rows per table and step
-HITS_CAP = 300  # FTS hits ranked by bm25 per table and step (a bound for words found in most rows at national scale)
+HITS_CAP = 200  # FTS hits ranked by bm25 per table and step (a bound for words found in most rows at national scale)
 PASSAGE_HITS = 60  # passages read per step, in reading order, ranked by score_rows()
 SHOW_CURATED, SHOW_PASSAGES = 20, 10
 MAX_QUERY = 200  # characters of the query that are read

@@ -23,6 +23,11 @@ def _folds(word):
     return fold(word), ocr_fold(word)
 
 
+@lru_cache(maxsize=4096)
+def _marks_cached(text: str, phrases: tuple, prefix: bool):
+    return _marks(text, phrases, prefix)
+
+
 def _marks(text: str, phrases, prefix=False):
     """Spans (start, end) of the words of text that belong to an occurrence of one of the phrases
     (lists of folded words)."""
@@ -95,7 +100,7 @@ def highlight(text, phrases, width=None, prefix=False) -> Markup:
     """text escaped, matched words in <mark>; with width, the densest window of that many characters,
     with "…" where it was cut."""
     text = re.sub(r"\s+", " ", str(text or "")).strip()
-    spans = _marks(text, phrases, prefix)
+    spans = _marks_cached(text, _key(phrases), prefix)
     if width is None:
         return Markup(_render(text, spans))
     begin, finish = _window(text, spans, width)
@@ -104,4 +109,8 @@ def highlight(text, phrases, width=None, prefix=False) -> Markup:
 
 
 def marked_count(text, phrases, prefix=False) -> int:
-    return len(_marks(re.sub(r"\s+", " ", str(text or "")), phrases, prefix))
+    return len(_marks_cached(re.sub(r"\s+", " ", str(text or "")).strip(), _key(phrases), prefix))
+
+
+def _key(phrases):
+    return tuple(tuple(p) for p in phrases)
