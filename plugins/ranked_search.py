@@ -24,6 +24,7 @@ HITS_CAP before ranking, the whole search runs on one connection under Datasette
 """
 import json
 import math
+import os
 from functools import lru_cache
 import re
 import sys
@@ -214,6 +215,15 @@ def context_items(table, c, urls):
 # --- vocabulary and typo correction ----------------------------------------------------------------------------
 
 _VOCABULARY = {}
+
+
+def vocabulary_key(path):
+    """The database file as it is now: a rebuilt catalog (a new file at the same path) reads its vocabulary."""
+    try:
+        stat = os.stat(path)
+        return (path, stat.st_ino, stat.st_mtime_ns)
+    except (OSError, TypeError):
+        return path
 
 
 def vocabulary(conn, key):
@@ -469,7 +479,7 @@ async def search(datasette, q):
 
     def work(conn):
         with sqlite_timelimit(conn, limit):
-            found = run_search(conn, q, db.path)
+            found = run_search(conn, q, vocabulary_key(db.path))
             if not found:
                 return None
             used, suggestion, dropped, kind_hint, curated, passages = found

@@ -52,6 +52,7 @@ RELEVANCE_SET = [
     ("journalist", "45.900", P, f"{BC222}/BC.1"),
     ("journalist", "45900", P, f"{BC222}/BC.1"),
     ("journalist", "70 tỷ trung tâm chuyển đổi số", P, f"{CV}/PL.1"),
+    ("journalist", "70 ty", P, f"{CV}/PL.1"),
     ("journalist", "bao nhieu tien cho trung tam chuyen doi so", P, f"{CV}/PL.1"),
     ("journalist", "186 ty tru so", P, f"{BC222}/BC.2"),
     ("journalist", "quyet dinh 2744", D, "2744-qd-ubnd"),
