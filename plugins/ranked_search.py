@@ -25,11 +25,11 @@ HITS_CAP before ranking, the whole search runs on one connection under Datasette
 import json
 import math
 import os
-from functools import lru_cache
 import re
 import sys
 import unicodedata
 import urllib.parse
+from functools import lru_cache
 from pathlib import Path
 
 from datasette import hookimpl
@@ -42,7 +42,6 @@ from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 from scripts.search_index import SEARCHABLE, bm25_weights  # noqa: E402
 from scripts import search_query as sq  # noqa: E402
 from scripts.search_snippets import highlight, marked_count  # noqa: E402
-from scripts.textfold import fold  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------------------------
 # The one mapping of names shown to people (the lead may re-point it to the per-table spec files).
