@@ -62,6 +62,7 @@ PASSAGES_GROUP = "Trong văn bản gốc"
 # ---------------------------------------------------------------------------------------------------------------
 
 PASSAGES = "document_passages"
+NUMBER = re.compile(r"\d+")
 CURATED = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
            "documents", "project_components"]
 CANDIDATES = 15  # best rows per table and step
@@ -324,10 +325,16 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
     order = (CURATED + [PASSAGES]).index(table)
     scored = []
     for row in rows:
-        words = {c: sq.index_words(row[c]) for c in dict.fromkeys(title_cols + body_cols) if row[c]}
-        body = " ".join(words.get(c, "") for c in body_cols)
+        words = {c: sq.index_words(row[c]) for c in title_cols if row[c]}
         folded = " " + (row["folded"] or "") + " "
-        haystack = folded + body
+        # The index's folded text holds every word of the row (numbers aside: the OCR folding reads 0 and 6
+        # as letters); the row's own words are folded only when that is not enough.
+        digits = " ".join(NUMBER.findall(" ".join(str(row[c]) for c in body_cols if row[c])))
+        haystack = folded + digits + " " + " ".join(words.values())
+        body = None
+        if not all(sq.found(t, haystack, prefix) for t in terms):
+            body = " ".join(sq.index_words(row[c]) for c in body_cols if row[c])
+            haystack += body
         title_hay = " ".join(words.get(c, "") for c in title_cols)
         row_found = sum(sq.found(t, haystack, prefix) for t in needed)
         title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
@@ -335,11 +342,12 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
         exact = any(p.match(words[c]) for c in title_cols if c in words for p in exact_patterns)
         # the words typed, in the order typed, in the title (or the exact amount asked for)
         title_phrase = bool(phrase and phrase.search(title_hay)) or any(f" {m} " in haystack for m in money)
-        row_phrase = bool(phrase and (phrase.search(body) or phrase.search(folded)))
+        row_phrase = bool(phrase and (phrase.search(folded) or (body and phrase.search(body))))
         title_run = next((n for n, p in runs if p.search(title_hay)), 0)
         first_title = words.get(title_cols[0], " ")
         density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, first_title.count(" ") - 1)
-        spelled = exact_spelling(" ".join(str(row[c] or "") for c in words), typed_words) if typed_words else 0
+        spelled = (exact_spelling(" ".join(str(row[c] or "") for c in dict.fromkeys(title_cols + body_cols)),
+                                  typed_words) if typed_words else 0)
         key = (step, not exact, table != kind_hint, not title_phrase, -row_found, -title_run, not row_phrase,
                -title_found,
                -round(density, 1), -optional_found, -spelled, -density, order, row["rank"])
