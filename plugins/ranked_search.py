@@ -15,9 +15,11 @@ Steps, each tried only when the previous found no curated row (what a step finds
      time (rapidfuzz edit distance, neighbouring words preferred: "giam xat" → "giám sát"), and the page says
      "Có phải bạn muốn tìm: …". When a typed word is in no title or name and has such a correction, step 4
      is tried before step 2, since dropping the misspelt word would only search the rest.
-Ranking inside the curated list: earlier step; a title that is the query (near-exact); the kind of row asked
-for ("dự án", "nhiệm vụ" …); share of the words found in the row, then in its title; the exact spelling typed
-(tone marks included); bm25 with the original text above the folded text.
+Ranking inside the curated list: earlier step; a title that is the query (near-exact: with or without the unit
+type, the province or an abbreviation); a title holding the words in the order typed (or the amount of money
+asked for); the kind of row asked for ("dự án", "nhiệm vụ", "tiền" …); how many words the row holds; the longest
+run of typed words in its title; the words together in the row; how many in the title; how much of the title
+they are; stop words present; the exact spelling typed (tone marks included); bm25 (original text above folded).
 
 Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
 HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
@@ -348,7 +350,7 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
         density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, first_title.count(" ") - 1)
         spelled = (exact_spelling(" ".join(str(row[c] or "") for c in dict.fromkeys(title_cols + body_cols)),
                                   typed_words) if typed_words else 0)
-        key = (step, not exact, table != kind_hint, not title_phrase, -row_found, -title_run, not row_phrase,
+        key = (step, not exact, not title_phrase, table != kind_hint, -row_found, -title_run, not row_phrase,
                -title_found,
                -round(density, 1), -optional_found, -spelled, -density, order, row["rank"])
         scored.append((key, table, row, row_found))
@@ -455,7 +457,11 @@ def result(datasette, conn, entry, context, urls):
         pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
                                                "where rowid = ?", [row["rowid"]]).fetchone()))
     pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
-    phrases = [w.split() for t in terms for w in t.words if not w.startswith("vnd")]
+    # The words searched; a stop word only where it stands in the query as typed ("Cơ" of "tan ho co", not
+    # every "của" of the text).
+    phrases = [w.split() for t in sq.required(terms) for w in t.words if not w.startswith("vnd")]
+    if len(terms) > len(sq.required(terms)):
+        phrases.append(" ".join(t.text for t in terms).split())
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None
     best = -1
