@@ -4,8 +4,9 @@ the documents, which follow in their own group "Trong văn bản gốc".
 
 Datasette's own ?_search= filters one table and does not rank across tables, correct typos or read
 abbreviations, so the portal has its own view. The reading of the query (stop words, abbreviations, symbols,
-money) is scripts/search_query.py; highlighting is scripts/search_snippets.py; this module runs the steps,
-ranks and adds the context a reader needs.
+money) is scripts/search_query.py; typo correction scripts/search_typos.py; highlighting
+scripts/search_snippets.py; the context beside each result scripts/search_context.py. This module runs the
+steps, ranks, and holds the names shown to people (KINDS, LABELS).
 
 Steps, each tried only when the previous found no curated row (what a step finds in the documents is kept):
   1. all words (stop words such as "bao nhiêu", "ở đâu", "của" dropped when other words remain);
@@ -24,9 +25,7 @@ they are; stop words present; the exact spelling typed (tone marks included); bm
 Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
 HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
 """
-import json
 import math
-import os
 import re
 import sys
 import unicodedata
@@ -43,7 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 from scripts.search_index import SEARCHABLE, bm25_weights  # noqa: E402
 from scripts import search_query as sq  # noqa: E402
+from scripts.search_context import context_items, fetch_context  # noqa: E402
 from scripts.search_snippets import highlight, marked_count  # noqa: E402
+from scripts.search_typos import correct, spelled, vocabulary, vocabulary_key  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------------------------
 # The one mapping of names shown to people (the lead may re-point it to the per-table spec files).
@@ -88,201 +89,6 @@ DISPLAY = {
     "document_passages": ("coalesce(nullif(t.heading_path, ''), (select title from documents where id = "
                           "t.document_id))", ["heading_path"], ["text"]),
 }
-PROVINCE = "(select name from provinces where code = {})"
-CONTEXT_SQL = {
-    "capital_projects": f"""select t.rowid, {PROVINCE.format("d.province_code")} as province,
-        coalesce(a.name, t.owner_printed) as owner, t.owner_id, t.period_printed, t.start_year, t.end_year,
-        t.total_million_vnd from capital_projects t left join documents d on d.id = t.document_id
-        left join agencies a on a.id = t.owner_id""",
-    "plan_tasks": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province,
-        (select group_concat(a.name, '; ') from task_agencies ta join agencies a on a.id = ta.agency_id
-         where ta.task_id = t.id and ta.role = 'lead') as lead, t.timing_printed, t.due_date, t.due_year
-        from plan_tasks t""",
-    "indicators": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.kind, t.value,
-        t.value_low, t.value_high, t.comparator, t.unit, t.rank_of, t.ref_year from indicators t""",
-    "agencies": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.short_name, t.kind
-        from agencies t""",
-    "decisions": f"""select t.rowid, {PROVINCE.format("d.province_code")} as province, t.issued_on, t.issuer,
-        (select group_concat(p.id || char(31) || p.name, char(30)) from project_decisions pd
-         join capital_projects p on p.id = pd.project_id where pd.decision_id = t.id) as projects
-        from decisions t left join documents d on d.id = t.document_id""",
-    "wards": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.type, t.code
-        from wards t""",
-    "ward_predecessors": f"""select t.rowid, t.former_district, t.former_province, t.ward_code, w.name as now,
-        {PROVINCE.format("w.province_code")} as province from ward_predecessors t
-        left join wards w on w.code = t.ward_code""",
-    "documents": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province, t.issued_on, t.issuer
-        from documents t""",
-    "project_components": """select t.rowid, p.id as project_id, p.name as project from project_components t
-        left join capital_projects p on p.id = t.project_id""",
-    "document_passages": """select t.rowid, d.type || ' ' || d.symbol as document, t.document_id,
-        t.heading_path from document_passages t left join documents d on d.id = t.document_id""",
-}
-
-
-# --- formatting (Vietnamese on pages, machine values in JSON) ---------------------------------------------------
-
-def vn_number(value) -> str:
-    if value is None:
-        return ""
-    if float(value) == int(value):
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.3f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def vn_date(iso) -> str:
-    parts = str(iso or "").split("-")
-    return "/".join(reversed(parts)) if iso else ""
-
-
-def item(field, value, text=None, url=None):
-    return {"field": field, "label": LABELS[field], "value": value, "text": text if text is not None else
-            str(value), "url": url}
-
-
-def context_items(table, c, urls):
-    """The context a reader needs, as [{field, label, value (machine), text (Vietnamese), url}]."""
-    out = []
-    if c.get("province"):
-        out.append(item("province", c["province"]))
-    if table == "capital_projects":
-        if c["owner"]:
-            out.append(item("owner", c["owner"], url=urls.row("agencies", c["owner_id"]) if c["owner_id"] else None))
-        period = c["period_printed"] or "–".join(str(y) for y in (c["start_year"], c["end_year"]) if y)
-        if period:
-            out.append(item("period", period))
-        if c["total_million_vnd"] is not None:
-            out.append(item("total_million_vnd", c["total_million_vnd"],
-                            f"{vn_number(c['total_million_vnd'])} triệu đồng"))
-    elif table == "plan_tasks":
-        if c["lead"]:
-            out.append(item("lead", c["lead"]))
-        deadline = c["timing_printed"] or (vn_date(c["due_date"]) if c["due_date"] else c["due_year"])
-        if deadline:
-            out.append(item("deadline", c["due_date"] or c["due_year"] or deadline, str(deadline)))
-    elif table == "indicators":
-        unit = c["unit"] or ""
-        if c["value"] is not None:
-            shown = vn_number(c["value"])
-            if c["comparator"] == "range" and c["value_low"] is not None:
-                shown = f"{vn_number(c['value_low'])}–{vn_number(c['value_high'])}"
-            elif c["comparator"] and c["comparator"] != "=":
-                shown = f"{c['comparator']} {shown}"
-            if unit == "count":
-                text = shown
-            elif unit == "rank":
-                text = f"hạng {shown}" + (f"/{c['rank_of']}" if c["rank_of"] else "")
-            else:
-                text = f"{shown}{unit if unit == '%' else ' ' + unit if unit else ''}"
-            out.append(item("value", c["value"], text))
-        if c["ref_year"]:
-            out.append(item("ref_year", c["ref_year"]))
-        if c["kind"]:
-            out.append(item("indicator_kind", c["kind"], INDICATOR_KINDS.get(c["kind"], c["kind"])))
-    elif table == "agencies":
-        if c["short_name"]:
-            out.append(item("short_name", c["short_name"]))
-    elif table == "decisions":
-        if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
-        if c["issuer"]:
-            out.append(item("issuer", c["issuer"]))
-        for project in filter(None, (c["projects"] or "").split("\x1e")):
-            pid, _, name = project.partition("\x1f")
-            out.append(item("project", pid, name, urls.row("capital_projects", pid)))
-    elif table == "wards":
-        out.append(item("type", c["type"]))
-        out.append(item("code", c["code"]))
-    elif table == "ward_predecessors":
-        if c["now"]:
-            out.insert(0, item("now", c["ward_code"], c["now"], urls.row("wards", c["ward_code"])))
-        if c["former_district"]:
-            out.append(item("former_district", c["former_district"]))
-        if c["former_province"]:
-            out.append(item("former_province", c["former_province"]))
-    elif table == "documents":
-        if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
-        if c["issuer"]:
-            out.append(item("issuer", c["issuer"]))
-    elif table == "project_components":
-        if c["project_id"]:
-            out.append(item("project", c["project_id"], c["project"], urls.row("capital_projects", c["project_id"])))
-    elif table == PASSAGES:
-        if c["document"]:
-            out.append(item("document", c["document_id"], c["document"], urls.row("documents", c["document_id"])))
-    return out
-
-
-# --- vocabulary and typo correction ----------------------------------------------------------------------------
-
-_VOCABULARY = {}
-
-
-def vocabulary_key(path):
-    """The database file as it is now: a rebuilt catalog (a new file at the same path) reads its vocabulary."""
-    try:
-        stat = os.stat(path)
-        return (path, stat.st_ino, stat.st_mtime_ns)
-    except (OSError, TypeError):
-        return path
-
-
-def vocabulary(conn, key):
-    """(words {folded: (spelled, rows)}, pairs {"a b": rows}) of search_vocabulary, read once per database."""
-    if key not in _VOCABULARY:
-        words, pairs = {}, {}
-        try:
-            for term, spelled, rows in conn.execute("select term, spelled, rows from search_vocabulary"):
-                if " " in term:
-                    pairs[term] = rows
-                else:
-                    words[term] = (spelled or term, rows)
-        except Exception:  # a catalog built before the vocabulary: no corrections
-            pass
-        _VOCABULARY[key] = (words, pairs, list(words))
-    return _VOCABULARY[key]
-
-
-def correct(terms, vocab):
-    """Terms with each word that is in no title or name replaced by its nearest vocabulary word, or None."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
-
-    words, pairs, names = vocab
-    if not words:
-        return None
-    out, changed = [], False
-    for i, term in enumerate(terms):
-        text = term.text
-        if (" " in text or not term.prefixable or text in words or not text.isalpha() or len(text) < 2
-                or text in sq.ABBREVIATIONS):
-            out.append(term)
-            continue
-        limit = 1 if len(text) <= 4 else 2
-        candidates = process.extract(text, names, scorer=Levenshtein.distance, score_cutoff=limit, limit=40)
-        if not candidates:
-            out.append(term)
-            continue
-        before = terms[i - 1].text if i else None
-        after = terms[i + 1].text if i + 1 < len(terms) else None
-
-        def score(candidate):
-            word, distance, _ = candidate
-            neighbours = pairs.get(f"{before} {word}", 0) + pairs.get(f"{word} {after}", 0)
-            return (-neighbours, distance, -math.log1p(words[word][1]), word)
-
-        best = min(candidates, key=score)[0]
-        out.append(sq.Term(best, [best], [best]))
-        changed = True
-    return out if changed else None
-
-
-def spelled(terms, vocab):
-    words = vocab[0]
-    return " ".join(words.get(t.text, (t.text,))[0] if " " not in t.text else t.text for t in terms)
-
-
 # --- retrieval and ranking -------------------------------------------------------------------------------------
 
 def candidates(conn, table, match, limit):
@@ -413,21 +219,6 @@ def run_search(conn, q, vocab_key):
     return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
 
 
-def fetch_context(conn, chosen):
-    by_table = {}
-    for _, table, row, _, _ in chosen:
-        by_table.setdefault(table, []).append(row["rowid"])
-    out = {}
-    for table, rowids in by_table.items():
-        cursor = conn.execute(f"select * from ({CONTEXT_SQL[table]}) where rowid in "
-                              f"(select value from json_each(:ids))", {"ids": json.dumps(rowids)})
-        names = [d[0] for d in cursor.description]
-        for values in cursor.fetchall():
-            c = dict(zip(names, values))
-            out[(table, c["rowid"])] = c
-    return out
-
-
 def primary_keys(conn, table, _cache={}):
     if table not in _cache:
         _cache[table] = [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5])
@@ -479,7 +270,7 @@ def result(datasette, conn, entry, context, urls):
         "snippet_source": source_column,
         "kind": KINDS[table],
         "group": "passages" if table == PASSAGES else "curated",
-        "context": context_items(table, context.get((table, row["rowid"]), {}), urls),
+        "context": context_items(table, context.get((table, row["rowid"]), {}), urls, LABELS, INDICATOR_KINDS),
     }
 
 
