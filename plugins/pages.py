@@ -23,13 +23,14 @@ def extra_template_vars(template, datasette):
     async def home_vars():
         db = datasette.get_database(DATABASE)
         counts = await db.table_counts(limit=1000)
+        hidden = set(await db.hidden_table_names())  # FTS indexes, and tables a spec marks hidden
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
         cards = [
             {"name": name, "title": meta.get("title", name), "description": meta.get("description", ""),
              "count": counts.get(name), "url": datasette.urls.table(DATABASE, name),
              # The build's whole-table files (scripts/publish/dumps.py): what the card's download buttons point to.
              "files": {f["format"]: f for f in table_files(db.path, name)}}
-            for name, meta in tables.items() if name in counts
+            for name, meta in tables.items() if name in counts and name not in hidden
         ]
         return {"catalog_tables": cards, "catalog_database": DATABASE, "catalog_downloads": URL_PREFIX}
 

@@ -1,97 +1,364 @@
-"""/-/search: one ranked search over every table with text, results grouped by table (HTML and .json).
+"""/-/search and /-/search.json: one search box that answers — one ranked list over every table, curated answers
+(projects, tasks, indicators, agencies, decisions, wards and former units, documents) above the raw passages of
+the documents, which follow in their own group "Trong văn bản gốc".
 
-Datasette's own ?_search= filters but does not rank. Here each table's FTS index is queried with the words
-as typed (unicode61 strips tone marks; the folded columns catch "dong thap", "Dong Thap" and the OCR's
-"Pong Thap"), ordered by bm25 with the original-text columns weighted above the folded ones, and then rows
-that contain the exact spelling the user typed (tone marks included) come first. A "quoted phrase" is
-searched as a phrase.
+Datasette's own ?_search= filters one table and does not rank across tables, correct typos or read
+abbreviations, so the portal has its own view. The reading of the query (stop words, abbreviations, symbols,
+money) is scripts/search/query.py; typo correction scripts/search/typos.py; highlighting
+scripts/search/snippets.py; the context beside each result scripts/search/context.py. This module runs the
+steps, ranks, and holds the names shown to people that the table specs do not (ROW_KINDS, LABELS).
+
+Steps, each tried only when the previous found no curated row (what a step finds in the documents is kept):
+  1. all words (stop words such as "bao nhiêu", "ở đâu", "của" dropped when other words remain);
+  2. most words: all but one (ranked by how many were found);
+  3. prefixes: "giam s" finds "giám sát";
+  4. typos: words found in no title or name are replaced by the nearest word of the vocabulary built at build
+     time (rapidfuzz edit distance, neighbouring words preferred: "giam xat" → "giám sát"), and the page says
+     "Có phải bạn muốn tìm: …". When a typed word is in no title or name and has such a correction, step 4
+     is tried before step 2, since dropping the misspelt word would only search the rest.
+Ranking inside the curated list: earlier step; a title that is the query (near-exact: with or without the unit
+type, the province or an abbreviation); a title holding the words in the order typed (or the amount of money
+asked for); the kind of row asked for ("dự án", "nhiệm vụ", "tiền" …); how many words the row holds; the longest
+run of typed words in its title; the words together in the row; how many in the title; how much of the title
+they are; stop words present; the exact spelling typed (tone marks included); bm25 (original text above folded).
+
+Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
+HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
 """
+import math
 import re
-import urllib.parse
 import unicodedata
+import urllib.parse
+from functools import lru_cache
 
 from datasette import hookimpl
-from datasette.utils import path_from_row_pks
+from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 
+from scripts import spec
 from scripts.load.search_index import bm25_weights
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.spec import searchable
+from scripts.search import query as sq
+from scripts.search.context import context_items, fetch_context
+from scripts.search.snippets import highlight, marked_count
+from scripts.search.typos import correct, spelled, vocabulary, vocabulary_key
 
-PER_TABLE = 20
-CANDIDATES = 200
-_TERM = re.compile(r'"([^"]*)"|(\S+)')
-_WORD = re.compile(r"\w+")
+# ---------------------------------------------------------------------------------------------------------------
+# Names shown to people. What the table specs already say comes from them (scripts/spec.py): a result's kind
+# where the table's title names one row (agencies "Cơ quan", project_components "Hạng mục dự án"), the label of
+# a context item that is a column of the result's table (issued_on, issuer, value …), the words for an
+# indicator's kind (its categories' labels). Only words the specs do not hold are here: the one-row kind of
+# tables whose title names the collection ("Dự án, nhiệm vụ CNTT và chuyển đổi số" → "Dự án"), and the labels
+# of context items the search computes from other tables (province, owner, lead, "nay là" …).
+ROW_KINDS = {
+    "capital_projects": "Dự án", "plan_tasks": "Nhiệm vụ", "indicators": "Chỉ tiêu",
+    "decisions": "Quyết định, công văn", "wards": "Xã, phường", "ward_predecessors": "Đơn vị hành chính cũ",
+    "documents": "Văn bản", "document_passages": "Đoạn văn bản gốc",
+}
+LABELS = {
+    "province": "Tỉnh", "owner": "Chủ đầu tư", "period": "Thời gian thực hiện", "lead": "Chủ trì",
+    "deadline": "Thời hạn", "now": "nay là", "project": "Thuộc dự án", "document": "Văn bản", "heading": "Mục",
+}
+CONTEXT_COLUMNS = {"indicator_kind": "kind"}  # context fields named otherwise than the column they show
+PASSAGES_GROUP = "Trong văn bản gốc"
 
 
-def parse_query(q: str):
-    """(fts5 MATCH expression, exact terms): quoted text is one phrase, other words are ANDed."""
-    q = unicodedata.normalize("NFC", q or "")
-    parts, exact = [], []
-    for phrase, word in _TERM.findall(q):
-        words = _WORD.findall(phrase or word)
-        if words:
-            parts.append('"' + " ".join(words) + '"')
-            exact.append(" ".join(words).lower())
-    return " ".join(parts), exact
+def kind(table):
+    return ROW_KINDS.get(table) or spec.table_title(table)
 
 
-def exact_hits(text: str, terms) -> int:
-    """How many of the typed terms occur with exactly that spelling (case aside) as whole words."""
-    words = " " + " ".join(_WORD.findall(unicodedata.normalize("NFC", text).lower())) + " "
-    return sum(f" {term} " in words for term in terms)
+def label(table, field):
+    """The Vietnamese label of a context item: LABELS, else the spec's label of the column it shows."""
+    return LABELS.get(field) or spec.column_label(table, CONTEXT_COLUMNS.get(field, field))
 
 
-async def search_table(db, table, columns, match, terms, limit=PER_TABLE):
-    pks = await db.primary_keys(table)
-    weights = ", ".join(str(w) for w in bm25_weights(columns))
-    selected = ", ".join(f"t.[{c}]" for c in dict.fromkeys(columns + pks))
-    rows = (await db.execute(
-        f"select t.rowid as rowid, {selected}, bm25([{table}_fts], {weights}) as rank from [{table}_fts] f"
-        f" join [{table}] t on t.rowid = f.rowid where [{table}_fts] match :q order by rank limit {CANDIDATES}",
-        {"q": match})).rows
-    count = (await db.execute(f"select count(*) from [{table}_fts] where [{table}_fts] match :q", {"q": match})).rows[0][0]
+def indicator_kinds():
+    return {v: spec.enum_label("indicators", "kind", v) for v in spec.table("indicators").categories("kind")}
+# ---------------------------------------------------------------------------------------------------------------
+
+PASSAGES = "document_passages"
+NUMBER = re.compile(r"\d+")
+# The curated tables in the order that breaks ties in ranking; a table a spec makes searchable (portal.search)
+# and not named here follows them (curated_tables()), shown by its label column (display()).
+RANKING_ORDER = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
+                 "documents", "project_components"]
+CANDIDATES = 15  # best rows per table and step
+HITS_CAP = 200  # FTS hits ranked by bm25 per table and step (a bound for words found in most rows at national scale)
+PASSAGE_HITS = 60  # passages read per step, in reading order, ranked by score_rows()
+SHOW_CURATED, SHOW_PASSAGES = 20, 10
+MAX_QUERY = 200  # characters of the query that are read
+
+# What a row is shown by: display title (SQL), the columns whose words make "the title" for ranking, the
+# columns a snippet is cut from.
+DISPLAY = {
+    "capital_projects": ("t.name", ["name"], ["status_note", "excerpt"]),
+    "plan_tasks": ("t.task", ["task"], ["group_path", "excerpt"]),
+    "indicators": ("t.indicator", ["indicator"], ["pillar", "population", "excerpt"]),
+    "agencies": ("t.name", ["name", "short_name"], ["aliases"]),
+    "decisions": ("t.kind || ' ' || t.symbol", ["symbol"], ["subject", "excerpt"]),
+    "wards": ("t.name", ["name", "short_name"], []),
+    "ward_predecessors": ("t.former_name", ["former_name"], []),
+    "documents": ("t.type || ' ' || t.symbol", ["title", "symbol"], ["title"]),
+    "project_components": ("t.name", ["name"], ["objective", "scale"]),
+    "document_passages": ("coalesce(nullif(t.heading_path, ''), (select title from documents where id = "
+                          "t.document_id))", ["heading_path"], ["text"]),
+}
+
+
+def display(table):
+    """DISPLAY's entry, or for a table only its spec knows: its label column (else first search column) as the
+    title, the other search columns as the snippet's source."""
+    if table in DISPLAY:
+        return DISPLAY[table]
+    columns = spec.searchable()[table]
+    title = spec.table(table).portal.get("label_column") or columns[0]
+    return (f"t.[{title}]", [title], [c for c in columns if c != title])
+
+
+def curated_tables():
+    searchable = [t for t in spec.searchable() if t != PASSAGES]
+    return [t for t in RANKING_ORDER if t in searchable] + [t for t in searchable if t not in RANKING_ORDER]
+# --- retrieval and ranking -------------------------------------------------------------------------------------
+
+def candidates(conn, table, match, limit):
+    """The rows of `table` matching `match`, with what ranking and display need. Curated tables: the best
+    `limit` by bm25 among the first HITS_CAP hits. Passages: the first PASSAGE_HITS hits in reading order,
+    unranked (bm25 first counts every row holding each phrase, which at national scale is most of the time
+    of a search); score_rows() ranks them."""
+    fts = f"{table}_fts"
+    weights = ", ".join(str(w) for w in bm25_weights(spec.searchable()[table]))
+    title_sql, title_columns, snippet_columns = display(table)
+    columns = list(dict.fromkeys(spec.searchable()[table] + title_columns + snippet_columns))
+    if table == PASSAGES:
+        hits = f"select rowid, 0 as rank from [{fts}] where [{fts}] match :q limit {PASSAGE_HITS}"
+    else:
+        hits = (f"select rowid, rank from (select rowid, bm25([{fts}], {weights}) as rank from [{fts}]"
+                f" where [{fts}] match :q limit {HITS_CAP}) order by rank limit {int(limit)}")
+    # The hits are found in a subquery that reads no text; only the rows kept are read.
+    sql = (f"select t.rowid as rowid, h.rank as rank, (select folded from [{fts}] f where f.rowid = h.rowid)"
+           f" as folded, {title_sql} as display_title, " + ", ".join(f"t.[{c}] as [{c}]" for c in columns) +
+           f" from ({hits}) h join [{table}] t on t.rowid = h.rowid order by h.rank")
+    cursor = conn.execute(sql, {"q": match})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def exact_spelling(text, typed_words):
+    """How many of the words typed (with their tone marks) occur spelled exactly so, case aside."""
+    if not typed_words:
+        return 0
+    words = " " + " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())) + " "
+    return sum(f" {w} " in words for w in typed_words)
+
+
+def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
+    title_cols, body_cols = display(table)[1], spec.searchable()[table]
+    needed = sq.required(terms)
+    optional = [t for t in terms if t.optional and t not in needed]
+    exact_patterns = sq.title_patterns(terms)
+    money = [a for t in terms for a in t.alternatives if a.startswith("vnd")]
+    phrase = sq.phrase_pattern(needed) if len(needed) > 1 else None
+    runs = sq.run_patterns(needed)
+    order = (curated_tables() + [PASSAGES]).index(table)
     scored = []
     for row in rows:
-        text = " ".join(str(row[c] or "") for c in columns)
-        scored.append((-exact_hits(text, terms), row["rank"], row))
-    scored.sort(key=lambda s: (s[0], s[1]))
-    return count, [
-        {"pk": path_from_row_pks(row, pks, not pks), "title": row[columns[0]], "exact": -hits, "rank": rank,
-         "row": {c: row[c] for c in dict.fromkeys(pks + columns)}}
-        for hits, rank, row in scored[:limit]
-    ]
+        words = {c: sq.index_words(row[c]) for c in title_cols if row[c]}
+        folded = " " + (row["folded"] or "") + " "
+        # The index's folded text holds every word of the row (numbers aside: the OCR folding reads 0 and 6
+        # as letters); the row's own words are folded only when that is not enough.
+        digits = " ".join(NUMBER.findall(" ".join(str(row[c]) for c in body_cols if row[c])))
+        haystack = folded + digits + " " + " ".join(words.values())
+        body = None
+        if not all(sq.found(t, haystack, prefix) for t in terms):
+            body = " ".join(sq.index_words(row[c]) for c in body_cols if row[c])
+            haystack += body
+        title_hay = " ".join(words.get(c, "") for c in title_cols)
+        row_found = sum(sq.found(t, haystack, prefix) for t in needed)
+        title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
+        optional_found = sum(sq.found(t, haystack, prefix) for t in optional)
+        exact = any(p.match(words[c]) for c in title_cols if c in words for p in exact_patterns)
+        # the words typed, in the order typed, in the title (or the exact amount asked for)
+        title_phrase = bool(phrase and phrase.search(title_hay)) or any(f" {m} " in haystack for m in money)
+        row_phrase = bool(phrase and (phrase.search(folded) or (body and phrase.search(body))))
+        title_run = next((n for n, p in runs if p.search(title_hay)), 0)
+        first_title = words.get(title_cols[0], " ")
+        density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, first_title.count(" ") - 1)
+        spelled = (exact_spelling(" ".join(str(row[c] or "") for c in dict.fromkeys(title_cols + body_cols)),
+                                  typed_words) if typed_words else 0)
+        key = (step, not exact, not title_phrase, table != kind_hint, -row_found, -title_run, not row_phrase,
+               -title_found,
+               -round(density, 1), -optional_found, -spelled, -density, order, row["rank"])
+        scored.append((key, table, row, row_found))
+    return scored
 
 
-async def search_all(datasette, q):
-    match, terms = parse_query(q)
-    results = {}
-    if not match:
-        return match, results
+def run_search(conn, q, vocab_key):
+    """The steps of the module docstring on one connection; returns (step name, terms used, suggestion,
+    dropped words, kind hint, [(key, table, row)] curated, [...] passages)."""
+    terms, kind_hint, dropped = sq.parse(q)
+    if not terms:
+        return None
+    vocab = vocabulary(conn, vocab_key)
+    # typed with tone marks: the exact spelling ranks first ("Tân Thạnh" before "Tân Thành")
+    typed_words = [w.lower() for w in re.findall(r"\w+", unicodedata.normalize("NFC", q)) if not w.isascii()]
+    n = len(sq.required(terms))
+    unknown = any(t.text not in vocab[0] and t.text.isalpha() for t in sq.required(terms))
+    corrected = correct(terms, vocab) if unknown else None
+    steps = [("all", terms, sq.match_all(terms), False, n)]
+    most = ("most", terms, sq.match_any(terms), False, n - 1 if n <= 4 else math.ceil(0.7 * n))
+    prefix = ("prefix", terms, sq.match_all(terms, prefix=True), True, n)
+    typo = [("typo", corrected, sq.match_all(corrected), False, n)] if corrected else []
+    # A word in no title or name is more likely unfinished or misspelt than superfluous: prefixes and
+    # corrections are tried before dropping a word.
+    if unknown:
+        steps += [prefix, *typo] + ([most] if n > 1 else [])
+    else:
+        steps += ([most] if n > 1 else []) + [prefix, *typo]
+    curated, passages, seen = [], [], set()
+    used = steps[0]
+    for index, (name, step_terms, match, is_prefix, need) in enumerate(steps):
+        found_curated = False
+        for table in curated_tables() + [PASSAGES]:
+            if table == PASSAGES and passages:
+                continue
+            rows = candidates(conn, table, match, CANDIDATES)
+            for key, t, row, row_found in score_rows(table, rows, step_terms, index, is_prefix, kind_hint,
+                                                     typed_words):
+                if row_found < max(1, need) or (t, row["rowid"]) in seen:
+                    continue
+                seen.add((t, row["rowid"]))
+                (passages if t == PASSAGES else curated).append((key, t, row, step_terms, is_prefix))
+                found_curated |= t != PASSAGES
+        if found_curated:
+            used = (name, step_terms, match, is_prefix, need)
+            break
+    curated.sort(key=lambda r: r[0])
+    passages.sort(key=lambda r: r[0])
+    # One printed sentence cut into several rows (the values of one indicator) is shown once, by its best row.
+    shown, unique = set(), []
+    for entry in curated:
+        row = entry[2]
+        same = (entry[1], row["display_title"], row.get("excerpt")) if row.get("excerpt") else None
+        if same and same in shown:
+            continue
+        shown.add(same)
+        unique.append(entry)
+    curated = unique
+    suggestion = spelled(used[1], vocab) if used[0] == "typo" else None
+    return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
+
+
+def primary_keys(conn, table, _cache={}):
+    if table not in _cache:
+        _cache[table] = [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5])
+                         if r[5]]
+    return _cache[table]
+
+
+@lru_cache(maxsize=100_000)
+def tilde(value) -> str:
+    """Datasette's tilde-encoding of one key value, remembered (it is slow and the keys repeat)."""
+    return tilde_encode(str(value))
+
+
+class Urls:
+    def __init__(self, datasette):
+        self.datasette = datasette
+
+    def row(self, table, pk):
+        return self.datasette.urls.row(DATABASE, table, ",".join(tilde(p) for p in str(pk).split(",")))
+
+
+def result(datasette, conn, entry, context, urls):
+    _, table, row, terms, prefix = entry
+    pks = primary_keys(conn, table)
+    pk_values = {k: row.get(k) for k in pks}
+    if None in pk_values.values():
+        pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
+                                               "where rowid = ?", [row["rowid"]]).fetchone()))
+    pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
+    # The words searched; a stop word only where it stands in the query as typed ("Cơ" of "tan ho co", not
+    # every "của" of the text).
+    phrases = [w.split() for t in sq.required(terms) for w in t.words if not w.startswith("vnd")]
+    if len(terms) > len(sq.required(terms)):
+        phrases.append(" ".join(t.text for t in terms).split())
+    title = str(row["display_title"] or pk)
+    snippet_source, source_column = "", None
+    best = -1
+    for column in display(table)[2]:
+        text = row.get(column)
+        if text:
+            marks = marked_count(text, phrases, prefix)
+            if marks > best:
+                best, snippet_source, source_column = marks, text, column
+    return {
+        "table": table, "pk": pk, "url": datasette.urls.row(DATABASE, table, pk),
+        "title": str(highlight(title, phrases, width=160, prefix=prefix)),
+        "title_text": title,
+        "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
+        "snippet_source": source_column,
+        "kind": kind(table),
+        "group": "passages" if table == PASSAGES else "curated",
+        "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
+                                 lambda field: label(table, field), indicator_kinds()),
+    }
+
+
+async def search(datasette, q):
+    """The answer to q as plain data: used by both the page and the JSON."""
+    q = unicodedata.normalize("NFC", q or "")[:MAX_QUERY]
     db = datasette.get_database(DATABASE)
-    for table, columns in searchable().items():
-        count, rows = await search_table(db, table, columns, match, terms)
-        if count:
-            for r in rows:
-                r["url"] = datasette.urls.row(DATABASE, table, r["pk"])
-            results[table] = {"count": count, "rows": rows,
-                              "search_url": datasette.urls.table(DATABASE, table) + "?" +
-                              urllib.parse.urlencode({"_search": q})}
-    return match, results
+    urls = Urls(datasette)
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def work(conn):
+        with sqlite_timelimit(conn, limit):
+            found = run_search(conn, q, vocabulary_key(db.path))
+            if not found:
+                return None
+            used, suggestion, dropped, kind_hint, curated, passages = found
+            context = fetch_context(conn, curated + passages)
+            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls)
+                                                          for e in curated + passages]
+
+    found = await db.execute_fn(work)
+    answer = {"q": q, "step": None, "terms": [], "dropped": [], "suggestion": None, "results": [],
+              "more": {}}
+    if not found:
+        return answer
+    used, suggestion, dropped, kind_hint, results = found
+    answer.update(step=used[0], terms=[t.text for t in used[1]], dropped=dropped, results=results)
+    if suggestion:
+        corrected = " ".join(t.text for t in used[1])
+        answer["suggestion"] = {"q": suggestion, "folded": corrected,
+                                "url": "/-/search?" + urllib.parse.urlencode({"q": suggestion})}
+    for r in results:
+        answer["more"].setdefault(r["table"], datasette.urls.table(DATABASE, r["table"]) + "?" +
+                                  urllib.parse.urlencode({"_search": q}))
+    return answer
 
 
 async def search_view(datasette, request):
     q = request.args.get("q", "")
+    if len(q) > 1000:
+        return Response.json({"ok": False, "error": "q is longer than 1000 characters", "status": 400}, status=400)
     try:
-        match, results = await search_all(datasette, q)
-    except Exception as e:  # an FTS syntax error in a hand-written query is the user's, not the server's
-        return Response.json({"ok": False, "error": f"search failed: {e}"}, status=400)
+        answer = await search(datasette, q)
+    except Exception as e:  # an interrupted (too slow) or malformed query is the caller's, never a 5xx
+        message = "search took too long" if "interrupted" in str(e) else f"search failed: {e}"
+        return Response.json({"ok": False, "error": message, "status": 400}, status=400)
     if request.url_vars.get("format") == "json":
-        return Response.json({"ok": True, "q": q, "match": match, "results": results})
-    meta = datasette.metadata(database=DATABASE) or {}
-    titles = {t: (meta.get("tables", {}).get(t, {}).get("title") or t) for t in results}
-    return Response.html(await datasette.render_template(
-        "search.html", {"q": q, "results": results, "titles": titles}, request=request))
+        for r in answer["results"]:
+            r.pop("title_text", None)
+        return Response.json({"ok": True, **answer})
+    curated = [r for r in answer["results"] if r["group"] == "curated"]
+    passages = [r for r in answer["results"] if r["group"] == "passages"]
+    for r in answer["results"]:
+        r["title"], r["snippet"] = Markup(r["title"]), Markup(r["snippet"])
+    return Response.html(await datasette.render_template("search.html", {
+        "q": q, "answer": answer, "curated": curated, "passages": passages, "passages_group": PASSAGES_GROUP,
+        "passages_url": answer["more"].get(PASSAGES)}, request=request))
 
 
 @hookimpl

@@ -29,7 +29,10 @@ A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `fo
     rows come from: `path` below the sources root, a file or a folder of one CSV per document, and `header` when
     the CSV's column order differs from the fields'), `restored` (the restored column the fidelity check matches
     against the excerpt), per-table `source`/`license` keys, and `portal` (label_column, sort, sort_desc,
-    facets, `shown` — the columns a table page shows by default — and `search: {columns, position}`).
+    facets, `shown` — the columns a table page shows by default — `search: {columns, position}`, and
+    `hidden: true` for a table the build derives for the portal's own use, e.g. search_vocabulary: not listed
+    on pages nor published as a dataset). A table without `csv` is created empty from its spec for the build
+    to fill (its fields `derived: true`).
 
 The sources root is `sources/` unless the CATALOG_SOURCES environment variable names another folder (the
 toy-table test builds and serves a copy). Only PyYAML is needed, so pages, plugins and the build can all use it.
@@ -65,7 +68,7 @@ FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories
 PRINTED_KINDS = {"number", "year", "money", "date", "symbol", "agency", "text"}
 PRINTED_KEYS = {"as", "basis", "comparator", "beside", "form_of"}
 CONSTRAINTS = {"required", "minimum", "maximum"}  # what csvsource.Row.typed() enforces
-PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search"}
+PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search", "hidden"}
 
 
 def sources_root() -> Path:
@@ -271,7 +274,7 @@ class Table:
         for key in ("source", "source_url", "license", "license_url"):
             if key in self.spec:
                 meta[key] = self.spec[key]
-        for key in ("label_column", "sort", "sort_desc", "facets"):
+        for key in ("label_column", "sort", "sort_desc", "facets", "hidden"):
             if key in self.portal:
                 meta[key] = self.portal[key]
         if self.search_columns:

@@ -8,6 +8,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+def pytest_terminal_summary(terminalreporter):
+    """Print the relevance score of the search test set in the normal pytest output. The tests record it on
+    the config as search_relevance: who → [(query, row in the top three)] (an attribute of the one config
+    object, because this file is imported twice: as conftest by pytest and as tests.conftest by the tests)."""
+    RELEVANCE = getattr(terminalreporter.config, "search_relevance", None)
+    if not RELEVANCE:
+        return
+    hits = sum(hit for results in RELEVANCE.values() for _, hit in results)
+    total = sum(len(results) for results in RELEVANCE.values())
+    by_who = ", ".join(f"{who} {sum(h for _, h in r)}/{len(r)}" for who, r in sorted(RELEVANCE.items()))
+    terminalreporter.write_line(f"search relevance: {hits}/{total} queries have their row in the top three "
+                                f"({by_who})")
+    for who, results in sorted(RELEVANCE.items()):
+        for q, hit in results:
+            if not hit:
+                terminalreporter.write_line(f"  missed ({who}): {q}")
+
+
 # What a build needs: the sources and the code; nothing generated.
 PROJECT_PARTS = ["sources", "scripts", "plugins", "templates", "static", "metadata.yml", "settings.json"]
 

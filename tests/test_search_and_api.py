@@ -46,13 +46,19 @@ def test_table_search_finds_with_or_without_diacritics(client, table, q, pk):
 
 @pytest.mark.parametrize("table,q,pk", QUERY_TABLE, ids=[f"{t}:{q}" for t, q, _ in QUERY_TABLE])
 def test_all_tables_search_finds_the_same(client, table, q, pk):
+    """The search box finds the row (curated rows) or links to the table search that does (passages, of which
+    the box shows the best ten)."""
     from datasette.utils import tilde_encode
 
-    group = client.json(f"/-/search.json?q={quote(q)}")["results"][table]
-    assert group["count"] == len(table_search_pks(client, table, q))
-    shown = {r["pk"] for r in group["rows"]}
-    if group["count"] <= len(group["rows"]):
-        assert ",".join(tilde_encode(part) for part in pk.split(",")) in shown
+    data = client.json(f"/-/search.json?q={quote(q)}")
+    shown = {(r["table"], r["pk"]) for r in data["results"]}
+    if table == "document_passages":
+        assert any(t == table for t, _ in shown)
+        more = data["more"][table]
+        assert more.startswith(f"/catalog/{table}?_search=")
+        assert client.get(more).status_code == 200
+    else:
+        assert (table, ",".join(tilde_encode(part) for part in pk.split(","))) in shown
 
 
 def test_spellings_of_dong_thap_return_the_same_rows(client):
@@ -60,23 +66,32 @@ def test_spellings_of_dong_thap_return_the_same_rows(client):
     assert len(set(counts.values())) == 1 and counts["dong thap"] > 40
 
 
+def strip_marks(html):
+    return re.sub(r"</?mark>", "", html)
+
+
 def test_exact_spelling_ranks_first(client):
     """Folding merges Tân Thành and Tân Thạnh; the spelling typed comes first."""
     for typed, expected in [("Tân Thạnh", "Xã Tân Thạnh"), ("Tân Thành", "Xã Tân Thành")]:
-        rows = client.json(f"/-/search.json?q={quote(typed)}")["results"]["wards"]["rows"]
-        assert rows[0]["title"] == expected
-        assert {r["title"] for r in rows} >= {"Xã Tân Thạnh", "Xã Tân Thành"}
+        rows = [r for r in client.json(f"/-/search.json?q={quote(typed)}")["results"] if r["table"] == "wards"]
+        assert strip_marks(rows[0]["title"]) == expected
+        assert {strip_marks(r["title"]) for r in rows} >= {"Xã Tân Thạnh", "Xã Tân Thành"}
 
 
 def test_quoted_phrase_searches_the_phrase(client):
-    phrase = client.json("/-/search.json?q=" + quote('"hạ tầng số"'))["results"]["document_passages"]["count"]
-    words = client.json("/-/search.json?q=" + quote("hạ tầng số"))["results"]["document_passages"]["count"]
-    assert 0 < phrase < words
+    phrase = client.json("/-/search.json?q=" + quote('"hạ tầng số"'))
+    words = client.json("/-/search.json?q=" + quote("hạ tầng số"))
+    assert phrase["terms"] == ["ha tang so"] and words["terms"] == ["ha", "tang", "so"]
+    for r in phrase["results"]:
+        if r["group"] == "curated":
+            assert "<mark>hạ</mark> <mark>tầng</mark> <mark>số</mark>" in (r["title"] + r["snippet"]).lower()
 
 
-def test_search_page_groups_results_by_table(client):
+def test_search_page_lists_results_with_their_kind(client):
     page = client.get("/-/search?q=camera+giam+sat").text
-    assert 'data-table="capital_projects"' in page and "Hệ thống camera giám sát giao thông" in page
+    assert 'data-table="capital_projects"' in page
+    assert "Hệ thống camera giám sát giao thông" in strip_marks(page)
+    assert 'class="result-kind">Dự án<' in page
     assert 'action="/-/search"' in client.get("/").text
 
 

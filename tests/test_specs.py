@@ -123,8 +123,8 @@ def test_the_toy_table_is_served_with_its_labels_and_facets(toy_client):
 
 def test_the_toy_table_is_searchable(toy_client):
     results = toy_client.json("/-/search.json?q=zyxwvu")["results"]
-    assert list(results) == [TOY]
-    assert results[TOY]["rows"][0]["title"] == "Trạm quan trắc Zyxwvu"
+    assert [r["table"] for r in results] == [TOY]
+    assert results[0]["title"] == "Trạm quan trắc <mark>Zyxwvu</mark>" and results[0]["kind"] == "Điểm thử nghiệm"
     rows = toy_client.json(f"/catalog/{TOY}.json?_search=qwertz&_shape=array")
     assert [r["id"] for r in rows] == ["b"]
 
@@ -295,3 +295,18 @@ def test_value_sets_several_columns_share_are_written_once():
     assert spec.enum_label("project_money", "measure_kind", "allocated", "vi") == "đã cấp"
     assert spec.enum_label("capital_projects", "total_comparator", "≈", "en") == "approximate"
     assert spec.not_printed_columns("plan_tasks") == ["due_basis", "inferred_lead_id", "inferred_lead_basis"]
+
+
+def test_a_table_the_build_derives_is_a_hidden_spec_without_csv(client, db):
+    """search_vocabulary (the typo vocabulary) has a spec like every table: created from it, filled by the build
+    (every field derived, no CSV), hidden — no card on the home page, no download, not in DCAT or OpenAPI."""
+    from scripts import spec
+
+    vocabulary = spec.table("search_vocabulary")
+    assert vocabulary.csv is None and all(f.get("derived") for f in vocabulary.fields)
+    assert list(db["search_vocabulary"].columns_dict) == list(vocabulary.columns())
+    assert db["search_vocabulary"].count > 1000
+    assert "/catalog/search_vocabulary" not in client.get("/").text
+    assert client.get("/-/downloads/search_vocabulary.csv").status_code == 404
+    assert "search_vocabulary" not in client.get("/-/openapi.json").text
+    assert "search_vocabulary" not in client.get("/-/dcat.jsonld").text

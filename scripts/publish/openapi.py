@@ -40,6 +40,53 @@ REDIRECT = {"description": "In the deployment (scripts/serve/asgi.py) a /catalog
             "headers": {"Location": {"description": "The URL under the current content hash",
                                      "schema": {"type": "string"}}}}
 NOT_FOUND = {**ERROR, "description": "No such table, query or row"}
+SEARCH_DESCRIPTION = (
+    "One ranked list: curated answers (projects, tasks, indicators, agencies, decisions, wards and former units, "
+    "documents, project components) first, then passages of the documents' own text (group `passages`, shown on "
+    "the page as \"Trong văn bản gốc\"). A title that is the query comes first. Matching is forgiving, in steps "
+    "(`step`): `all` words (stop words such as \"bao nhiêu\", \"ở đâu\", \"của\" are optional), `most` words "
+    "(all but one), `prefix` (beginnings of words), `typo` (words found in no title or name replaced by the "
+    "nearest word of the catalog's vocabulary; `suggestion` then says what was searched: \"Có phải bạn muốn "
+    "tìm: …\"). A word found in no title or name tries `prefix` and `typo` before `most`. `title` and "
+    "`snippet` are HTML: text escaped, the matched words in `<mark>`; `context` carries what a reader needs "
+    "(province; owner, period and total for a project; lead and deadline for a task; value, unit and year for an "
+    "indicator; `now` — \"nay là\" — with the link to the ward a former unit is part of today), each with a "
+    "Vietnamese label, the machine `value` and the Vietnamese `text`.")
+CONTEXT_ITEM = {"type": "object", "properties": {
+    "field": {"type": "string", "description": "province, owner, period, total_million_vnd, lead, deadline, value, "
+                                               "ref_year, inferred_year (a year not printed for the figure), "
+                                               "indicator_kind, issued_on, issuer, now, former_district, "
+                                               "former_province, type, code, short_name, project, document"},
+    "label": {"type": "string", "description": "Vietnamese label"},
+    "value": {"description": "Machine value (number, ISO date, code …)"},
+    "text": {"type": "string", "description": "The value as shown on the page (Vietnamese formats)"},
+    "url": {"type": ["string", "null"], "description": "Link to the row the value names"}}}
+SEARCH_RESULT = {"type": "object", "required": ["table", "pk", "url", "title", "snippet", "kind", "context"],
+                 "properties": {
+                     "table": {"type": "string"},
+                     "pk": {"type": "string", "description": "Primary key as in row URLs (tilde-encoded, "
+                                                             "comma-separated for compound keys)"},
+                     "url": {"type": "string", "description": "Path of the row page; add .json for the row"},
+                     "title": {"type": "string", "description": "HTML, matched words in <mark>"},
+                     "snippet": {"type": "string", "description": "HTML: the part of the text holding the match"},
+                     "snippet_source": {"type": ["string", "null"],
+                                        "description": "Column the snippet is cut from (`excerpt`: verbatim, "
+                                                       "as printed, OCR errors included)"},
+                     "kind": {"type": "string", "description": "Kind of row in Vietnamese (Dự án, Nhiệm vụ …)"},
+                     "group": {"type": "string", "enum": ["curated", "passages"]},
+                     "context": {"type": "array", "items": CONTEXT_ITEM}}}
+SEARCH_SCHEMA = {"type": "object", "properties": {
+    "ok": {"type": "boolean"}, "q": {"type": "string"},
+    "step": {"type": ["string", "null"], "enum": ["all", "most", "prefix", "typo", None]},
+    "terms": {"type": "array", "items": {"type": "string"}, "description": "The words searched, folded"},
+    "dropped": {"type": "array", "items": {"type": "string"}, "description": "Stop words made optional"},
+    "suggestion": {"type": ["object", "null"], "properties": {
+        "q": {"type": "string"}, "folded": {"type": "string"}, "url": {"type": "string"}}},
+    "results": {"type": "array", "items": SEARCH_RESULT},
+    "more": {"type": "object", "additionalProperties": {"type": "string"},
+             "description": "Per table: URL of the table filtered by the same words"}}}
+
+
 # What the layers in front of Datasette answer on any path (plugins/http_policy.py, plugins/sql_lane.py), in
 # the one error shape of scripts/serve/errors.py.
 NOT_ALLOWED = {**ERROR, "description": "Method not allowed: the catalog is read-only (GET, HEAD and OPTIONS only)"}
@@ -164,12 +211,15 @@ def build_openapi(metadata, schema, base):
                         "truncated": {"type": "boolean"}}}]}}}},
                 "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
     paths["/-/search.json"] = {"get": {
-        "operationId": "search_all", "summary": "Ranked search over every table", "tags": ["search"],
-        "parameters": [{**query_param("q", "Words, with or without diacritics; \"quotes\" for a phrase"),
+        "operationId": "search_all", "summary": "One ranked search over every table", "tags": ["search"],
+        "description": SEARCH_DESCRIPTION,
+        "parameters": [{**query_param("q", "Words as people type them: with or without diacritics, abbreviations "
+                                           "(KH&CN, CĐS, ATTT, UBND …), decision symbols (2744, 2744/QĐ-UBND), "
+                                           "money (45.900, 45900, 45,9 tỷ), questions; \"quotes\" for a phrase. "
+                                           "At most 1000 characters", {"type": "string", "maxLength": 1000}),
                         "required": True}],
-        "responses": {"200": {"description": "Results grouped by table", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {"q": {"type": "string"}, "results": {"type": "object"}}}}}},
-            "400": ERROR}}}
+        "responses": {"200": {"description": "The ranked list", "content": {"application/json": {
+            "schema": SEARCH_SCHEMA}}}, "400": ERROR}}}
     paths["/-/downloads/{file}"] = {"get": {
         "operationId": "download_file", "tags": ["downloads"],
         "summary": "A whole-table file the build wrote (scripts/publish/dumps.py)",
