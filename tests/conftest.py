@@ -30,6 +30,32 @@ def pytest_terminal_summary(terminalreporter):
 PROJECT_PARTS = ["sources", "scripts", "plugins", "templates", "static", "metadata.yml", "settings.json"]
 
 
+def walk_openapi(base, examples, on_response):
+    """Requests generated from the portal's own OpenAPI description (schemathesis with hypothesis, generation
+    only, no shrinking): `examples` per operation, each sent to `base` and handed to on_response(operation, case,
+    response). Returns how many were sent. Shared by the fuzzing test (no 5xx) and the contract test (every
+    answer conforms)."""
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    schema = schemathesis.openapi.from_url(f"{base}/-/openapi.json")
+    sent = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(operation.as_strategy())
+        def exercise(case):
+            nonlocal sent
+            response = case.call(base_url=base, timeout=30)
+            sent += 1
+            on_response(operation, case, response)
+
+        exercise()
+    return sent
+
+
 def copy_project(destination: Path) -> Path:
     for part in PROJECT_PARTS:
         source = ROOT / part

@@ -18,7 +18,6 @@ API description's URLs are root-relative ("/catalog/wards"), which resolve on wh
 """
 import argparse
 import csv
-import hashlib
 import html
 import json
 import shutil
@@ -31,7 +30,7 @@ from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import ROOT, catalog_metadata, metadata
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
-from scripts.publish.dumps import table_files
+from scripts.publish.dumps import sha256, table_files
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
@@ -118,14 +117,6 @@ def index_page(meta, tables, counts):
             f"<a href=\"{DATABASE}.db\">{DATABASE}.db</a> (SQLite) · <a href=\"-/dcat.jsonld\">DCAT-AP</a> · "
             f"<a href=\"-/openapi.json\">OpenAPI</a> · <a href=\"manifest.json\">manifest.json</a></p>\n"
             f"<ul>\n{items}\n</ul>\n<p>{html.escape(meta.get('license', ''))}</p></body></html>\n")
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):

@@ -93,16 +93,21 @@ def machine_row(row, columns):
     return {c: plain(row.get(c)) for c in columns}
 
 
-def json_array_chunks(columns, batches):
-    yield "["
+def json_list_chunks(opening, closing, batches, as_object):
+    """A JSON list written batch by batch: `opening`, one object a line (as_object(row)), `closing`."""
+    yield opening
     first = True
     for batch in batches:
         parts = []
         for row in batch:
-            parts.append(("\n" if first else ",\n") + json_text(machine_row(row, columns)))
+            parts.append(("\n" if first else ",\n") + json_text(as_object(row)))
             first = False
         yield "".join(parts)
-    yield "\n]\n"
+    yield closing
+
+
+def json_array_chunks(columns, batches):
+    return json_list_chunks("[", "\n]\n", batches, lambda row: machine_row(row, columns))
 
 
 def jsonl_chunks(columns, batches):
@@ -120,15 +125,8 @@ def geojson_feature(row, columns):
 def geojson_chunks(columns, batches):
     """A FeatureCollection, one feature per row; rows without coordinates keep their feature with a null geometry
     (RFC 7946 §3.2), so the file holds every row of the result."""
-    yield '{"type": "FeatureCollection", "features": ['
-    first = True
-    for batch in batches:
-        parts = []
-        for row in batch:
-            parts.append(("\n" if first else ",\n") + json_text(geojson_feature(row, columns)))
-            first = False
-        yield "".join(parts)
-    yield "\n]}\n"
+    return json_list_chunks('{"type": "FeatureCollection", "features": [', "\n]}\n", batches,
+                            lambda row: geojson_feature(row, columns))
 
 
 # XLSX -----------------------------------------------------------------------------------------------------------
