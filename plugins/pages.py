@@ -5,6 +5,7 @@ Datasette's Jinja environment is asynchronous, so every `{{ }}` of a loop costs 
 rows, its header and its facet lists are most of a table page's loops. templates/_table.html and
 templates/_facet_results.html call the functions below, which produce the same markup (whitespace aside) in
 one Python loop each: the HTML table page renders in about half the time (BENCHMARKS.md)."""
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
+
+LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (a click opens it)
 
 
 @hookimpl
@@ -43,16 +46,21 @@ def prepare_jinja2_environment(env):
     env.globals["table_body_html"] = table_body_html
 
 
-def facet_results_html(sorted_facet_results, database, table, request):
-    """Datasette's _facet_results.html (same markup) in one Python loop: about 80 facet values a page."""
+def facet_results_html(sorted_facet_results, database, table, request, page=None):
+    """Datasette's _facet_results.html (same markup) in one Python loop: about 80 facet values a page. With a
+    TablePage (plugins/portal_i18n.py): the column's label, the words of enumerated values, the names behind
+    foreign keys (with the province where a name repeats) and counts in the page's language."""
+    lang = page.lang if page else None
+    grouping = (lambda n: "{:,}".format(n).replace(",", ".")) if lang == "vi" else "{:,}".format
     out = ['<div class="facet-results">']
     for facet in sorted_facet_results:
         name = facet["name"]
         css = to_css_class(name)
+        title = page.labels.get(name, name) if page else name
         out.append(f'<div class="facet-info facet-{escape(to_css_class(database))}-{escape(to_css_class(table))}-'
                    f'{escape(css)}" id="facet-{escape(css)}" data-column="{escape(name)}">'
-                   f'<p class="facet-info-name"><strong>{escape(name)}')
-        if facet["type"] != "column":
+                   f'<p class="facet-info-name"><strong title="{escape(name)}">{escape(title)}')
+        if facet["type"] != "column" and not page:
             out.append(f' ({escape(facet["type"])})')
         # The spaces around the count and before the cross are rendered: keep them as Datasette's template has them.
         out.append(f' <span class="facet-info-total">{"&gt;" if facet["truncated"] else ""}'
@@ -60,8 +68,16 @@ def facet_results_html(sorted_facet_results, database, table, request):
         if facet["hideable"]:
             out.append(f' <a href="{escape(facet["toggle_url"])}" class="cross">&#x2716;</a>')
         out.append('</p><ul class="tight-bullets">')
+        words = page.formats.get(name) if page else None
+        names = page.fk.get(name) if page else None
         for value in facet["results"]:
-            label, count, url = value["label"], "{:,}".format(value["count"]), escape(value["toggle_url"])
+            label, count, url = value["label"], grouping(value["count"]), escape(value["toggle_url"])
+            if page is not None:
+                raw = value.get("value")
+                if names and raw is not None:
+                    label = names.get(str(raw), label)
+                elif words and raw is not None and facet["type"] == "column":
+                    label = words(raw) or label
             if not value["selected"]:
                 text = (label if isinstance(label, str) else str(label)) or "-"  # Jinja's |string
                 out.append(f'<li><a href="{url}">{escape(text)}</a> {count}</li>')
@@ -76,33 +92,104 @@ def facet_results_html(sorted_facet_results, database, table, request):
     return Markup("".join(out))
 
 
-def table_head_html(display_columns, request, sort, sort_desc, fix_path):
-    """The header row of Datasette's _table.html (same markup, sort links included), in one Python loop."""
+def table_head_html(display_columns, request, sort, sort_desc, fix_path, page=None):
+    """The header row of Datasette's _table.html (same markup, sort links included), in one Python loop. With a
+    TablePage: the spec's label, the identifier and description in a tooltip, only the shown columns."""
     out = []
     for column in display_columns:
         name = column["name"]
+        if page is not None and not page.visible(name):
+            continue
         description = column.get("description")
-        out.append('<th {}class="col-{}" scope="col" data-column="{}" data-column-type="{}" data-column-not-null="{}" '
+        label = name
+        tooltip = ""
+        if page is not None:
+            label = page.labels.get(name) or ("#" if name == "Link" else name)
+            help_text = page.descriptions.get(name)
+            tooltip = f'title="{escape(name)}{" — " + escape(help_text) if help_text else ""}" '
+        out.append('<th {}{}class="col-{}" scope="col" data-column="{}" data-column-type="{}" data-column-not-null="{}" '
                    'data-is-pk="{}">'.format(
-                       f'data-column-description="{escape(description)}" ' if description else "",
+                       tooltip, f'data-column-description="{escape(description)}" ' if description else "",
                        escape(to_css_class(name)), escape(name), escape(column["type"].lower()),
                        escape(column["notnull"]), "1" if column["is_pk"] else "0"))
         if not column["sortable"]:
-            out.append(escape(name))
+            out.append(escape(label))
         elif name == sort:
             href = fix_path(path_with_replaced_args(request, {"_sort_desc": name, "_sort": None, "_next": None}))
-            out.append(f'<a href="{escape(href)}" rel="nofollow">{escape(name)}&nbsp;▼</a>')
+            out.append(f'<a href="{escape(href)}" rel="nofollow">{escape(label)}&nbsp;▼</a>')
         else:
             href = fix_path(path_with_replaced_args(request, {"_sort": name, "_sort_desc": None, "_next": None}))
             arrow = "&nbsp;▲" if name == sort_desc else ""
-            out.append(f'<a href="{escape(href)}" rel="nofollow">{escape(name)}{arrow}</a>')
+            out.append(f'<a href="{escape(href)}" rel="nofollow">{escape(label)}{arrow}</a>')
         out.append("</th>")
     return Markup("".join(out))
 
 
-def table_body_html(display_rows):
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def table_body_html(display_rows, page=None, truncate=None):
     """The rows of Datasette's _table.html (same markup) in one Python loop: Jinja's async rendering spends about
-    ten steps a cell, a third of a 100-row HTML page's time (BENCHMARKS.md)."""
+    ten steps a cell, a third of a 100-row HTML page's time (BENCHMARKS.md). With a TablePage: only the shown
+    columns, values in the page's language (words of enumerated values, Vietnamese numbers and dates), names
+    behind foreign keys, and long text clipped (a click opens it; text Datasette cut links to the row)."""
+    if page is None:
+        return _plain_body(display_rows)
+    out = []
+    opening = {}  # (column, value type, long) -> '<td class=…>', escaped once per page
+    visible = {}
+    formats, fk, open_text = page.formats, page.fk, escape(page.open_text)
+    for row in display_rows:
+        out.append("<tr>")
+        cells = row.cells if hasattr(row, "cells") else row
+        get = None
+        row_url = None
+        for cell in cells:
+            column = cell["column"]
+            show = visible.get(column)
+            if show is None:
+                show = visible[column] = page.visible(column)
+            if cell["value_type"] == "pk":
+                match = _HREF.search(str(cell["value"]))
+                row_url = match.group(1) if match else None
+            if not show:
+                continue
+            raw = cell["raw"]
+            value = cell["value"]
+            long = False
+            names = fk.get(column)
+            if names is not None and raw is not None and cell["value_type"] != "pk":
+                match = _HREF.search(str(value))
+                name = names.get(str(raw))
+                if match and name:
+                    value = Markup(f'<a href="{match.group(1)}" title="{escape(raw)}">{escape(name)}</a>')
+            else:
+                fmt = formats.get(column)
+                if fmt is not None and cell["value_type"] != "pk":
+                    if get is None:
+                        raws = {c["column"]: c["raw"] for c in cells}
+                        get = raws.get
+                    text = fmt(raw, get)
+                    value = escape(text) if text != "" else Markup("&nbsp;")
+                elif isinstance(raw, str) and len(raw) > LONG_TEXT:
+                    long = True
+                    value = escape(value)
+                    if truncate and len(raw) > truncate and row_url:
+                        value = Markup(f'{value} <a class="more" href="{escape(row_url)}">{open_text}</a>')
+                    value = Markup(f'<div class="clip">{value}</div>')
+            key = (column, cell["value_type"], long)
+            td = opening.get(key)
+            if td is None:
+                td = opening[key] = '<td class="col-{} type-{}{}">'.format(
+                    escape(to_css_class(column)), escape(key[1]), " long" if long else "")
+            out.append(td)
+            out.append(escape(value))
+            out.append("</td>")
+        out.append("</tr>\n")
+    return Markup("".join(out))
+
+
+def _plain_body(display_rows):
     out = []
     opening = {}  # (column, value type) -> '<td class=…>', escaped once per page
     for row in display_rows:

@@ -1,0 +1,498 @@
+"""The portal's pages in Vietnamese (default) or English (`?_lang=en`), with the spec's human labels.
+
+Datasette 0.65 has no translations, so the project's templates (templates/*.html) replace Datasette's
+English ones, and this plugin gives them what they need, per request:
+  - `lang`, `_()` (an interface word of scripts/i18n.yml), the language switch URL, the build date;
+  - on table pages `portal_table`: labels, the spec's shown columns, cell formats, the words of enumerated
+    values and the names behind foreign keys, used by the Python renderers of plugins/pages.py (the table
+    page's rows, header and facets are rendered in Python for speed, see that module);
+  - on row pages `portal_row()`: the row as labelled fields, linked names for its foreign keys, a title
+    naming it, the provenance box, passage navigation and the excerpt highlighted in its passage;
+  - on query pages `portal_query()`: labelled inputs with hints and a results table with links and words.
+Names behind foreign keys are read once per immutable database and kept (a few hundred rows each).
+Machine formats (JSON, CSV …) are untouched: everything here is for HTML.
+"""
+import datetime
+import os
+import re
+import sys
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils import path_with_replaced_args, tilde_encode
+from markupsafe import Markup, escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts import i18n, vnformat  # noqa: E402
+from scripts import spec as specs  # noqa: E402
+
+LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
+LABEL_COLUMNS = {"documents": "symbol"}  # a shorter name than the spec's label column, for links
+TITLE_COLUMNS = {"plan_tasks": "task", "documents": "title", "ward_predecessors": "former_name",
+                 "document_passages": "heading_path", "indicators": "indicator", "agency_aliases": "alias",
+                 "task_agencies": "printed", "project_wards": "name_printed", "document_files": "file",
+                 "curation_gaps": "reason", "project_money": "measure", "province_predecessors": "former_name"}
+CODE_TITLES = {"wards", "provinces", "province_predecessors"}  # short official codes: shown after the name
+BACK_MARK = "!"  # in _back: "the previous page had no _next"; tilde-encoded tokens never contain "!"
+_labels_cache = {}
+
+
+def pick(text, lang):
+    """'vi · en' metadata text (Datasette's titles and descriptions) in one language."""
+    if not isinstance(text, str) or specs.SEPARATOR not in text:
+        return text
+    vi, _, en = text.partition(specs.SEPARATOR)
+    return en if lang == "en" else vi
+
+
+def switch_url(request, lang):
+    if request is None:
+        return "/?_lang=en"
+    return path_with_replaced_args(request, {i18n.PARAM: None if lang == "en" else "en"})
+
+
+def with_lang(url, lang):
+    if lang != "en" or not url:
+        return url
+    return url + ("&" if "?" in url else "?") + "_lang=en"
+
+
+def build_date(datasette, lang):
+    try:
+        db = datasette.get_database(specs_database())
+        stamp = os.path.getmtime(db.path)
+    except Exception:  # no file (memory database)
+        return ""
+    day = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
+    return vnformat.date(day, lang)
+
+
+def specs_database():
+    from scripts.portal import DATABASE_NAME
+
+    return DATABASE_NAME
+
+
+# --- names behind foreign keys ---------------------------------------------------------------------------------
+async def label_map(datasette, database, table):
+    """{key as text: name} for a table's rows; the province is added where a name occurs in both provinces."""
+    db = datasette.get_database(database)
+    key = (db.path, table)
+    if key in _labels_cache:
+        return _labels_cache[key]
+    out = {}
+    t = i18n._spec_table(table)
+    if t is not None and len(t.primary_key) == 1:
+        label = LABEL_COLUMNS.get(table) or t.portal.get("label_column")
+        pk = t.primary_key[0]
+        if label and label in t.by_name and await db.table_exists(table):
+            province = "province_code" in t.by_name
+            rows = (await db.execute(f"select [{pk}], [{label}]{', province_code' if province else ''} from [{table}]")).rows
+            counts = Counter(r[1] for r in rows)
+            names = await province_names(datasette, database) if province else {}
+            for r in rows:
+                name = r[1] if r[1] not in (None, "") else str(r[0])
+                if province and counts[r[1]] > 1 and names.get(r[2]):
+                    name = f"{name} ({names[r[2]]})"
+                out[str(r[0])] = name
+    if not db.is_mutable:
+        _labels_cache[key] = out
+    return out
+
+
+async def province_names(datasette, database):
+    db = datasette.get_database(database)
+    key = (db.path, "__provinces")
+    if key not in _labels_cache:
+        names = {}
+        if await db.table_exists("provinces"):
+            names = {r[0]: r[1] for r in (await db.execute("select code, short_name from provinces")).rows}
+        _labels_cache[key] = names
+    return _labels_cache[key]
+
+
+# --- formatting one value -------------------------------------------------------------------------------------
+def formatter(table, column, lang):
+    """A function (value, row getter) → text for one column's values on pages, or None (shown as stored)."""
+    f = i18n.field(table, column)
+    words = i18n.enum_words(table, column, lang)
+    kind = f.get("type")
+    if words:
+        return lambda v, get=None: words.get(v, v) if v is not None else ""
+    if column.endswith("_million_vnd"):
+        none = i18n.t("no_money_short", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
+        return lambda v, get=None: vnformat.number(v, lang) if v is not None else none
+    if table == "indicators" and column in ("value", "value_low", "value_high"):
+        def indicator(v, get=None):
+            if v is None:
+                return ""
+            if get and get("unit") == "rank" and column == "value":
+                rank_of = get("rank_of")
+                return f"{i18n.t('rank_of', lang)} {vnformat.number(v, lang)}" + (f"/{rank_of}" if rank_of else "")
+            return vnformat.number(v, lang)
+        return indicator
+    if kind == "number":
+        return lambda v, get=None: vnformat.number(v, lang) if isinstance(v, (int, float)) else ("" if v is None else str(v))
+    if kind == "date":
+        return lambda v, get=None: vnformat.date(v, lang)
+    if kind == "integer" and column in ("bytes", "lines"):
+        return lambda v, get=None: vnformat.number(v, lang) if isinstance(v, int) else ("" if v is None else str(v))
+    return None
+
+
+def value_with_unit(table, column, value, get, lang):
+    """A value as a row page shows it: formatted, with its unit (45.900 triệu đồng; 62,58 %; hạng 27/34)."""
+    if column.endswith("_million_vnd"):
+        if value is None:
+            return i18n.t("no_money", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
+        return vnformat.money_million(value, lang)
+    fmt = formatter(table, column, lang)
+    text = fmt(value, get) if fmt else ("" if value is None else str(value))
+    if table == "indicators" and column in ("value", "value_low", "value_high") and value is not None:
+        unit = get("unit")
+        if unit and unit != "rank" and unit != "count":
+            text = f"{text} {unit}"
+    return text
+
+
+class TablePage:
+    """What the Python renderers of a table page need, prepared once per request."""
+
+    def __init__(self, table, lang, columns, labels, shown, show_all, fk):
+        self.table, self.lang, self.labels, self.fk = table, lang, labels, fk
+        self.shown, self.show_all = shown, show_all
+        self.formats = {c: formatter(table, c, lang) for c in columns}
+        self.descriptions = {c: i18n.column_description(table, c, lang) for c in columns}
+        self.open_text = i18n.t("open_text", lang)
+
+    def visible(self, column):
+        return self.show_all or self.shown is None or column in self.shown
+
+
+async def table_page(datasette, database, table, columns, request, lang):
+    if not table:
+        return None
+    db = datasette.get_database(database)
+    fks = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table)}
+    fk = {}
+    for column, other in fks.items():
+        fk[column] = await label_map(datasette, database, other)
+    labels = {c: i18n.column_label(table, c, lang) for c in columns}
+    args = request.args if request else {}
+    show_all = bool(args.get("_cols") == "all" or "_col" in args or "_nocol" in args)
+    shown = i18n.shown_columns(table)
+    if shown is not None:
+        shown = set(shown) | set(await db.primary_keys(table))
+    return TablePage(table, lang, columns, labels, shown, show_all, fk)
+
+
+def pagination(request, next_token, count, total, lang):
+    """(position text, previous-page URL or None, next-page URL or None). Datasette pages by key (`_next`), so
+    the previous pages' keys travel along in `_back` and the position in `_pos`."""
+    args = request.args
+    current = args.get("_next")
+    try:
+        pos = max(1, min(int(args.get("_pos") or 1), 10 ** 9)) if current else 1
+    except ValueError:
+        pos = 1
+    back = [b for b in (args.get("_back") or "").split("|") if b][:200] if current else []
+    size_arg = args.get("_size")
+    size = int(size_arg) if size_arg and size_arg.isdigit() and int(size_arg) > 0 else max(count, 1)
+    num = partial(vnformat.number, lang=lang)
+    known = bool(current is None or args.get("_pos"))
+    if count == 0:
+        position = f"0 / {num(total)}" if total is not None else "0"
+    elif known:
+        position = f"{num(pos)}–{num(pos + count - 1)}" + (f" / {num(total)}" if total is not None else "")
+    else:
+        position = f"{num(count)} {i18n.t('rows', lang)}" + (f" / {num(total)}" if total is not None else "")
+    next_url = prev_url = None
+    if next_token:
+        next_url = path_with_replaced_args(request, {
+            "_next": next_token, "_pos": str(pos + count) if known else None,
+            "_back": "|".join(back + [current or BACK_MARK])})
+    if current and back:
+        previous = back[-1]
+        prev_url = path_with_replaced_args(request, {
+            "_next": None if previous == BACK_MARK else previous,
+            "_pos": str(max(1, pos - size)) if known else None, "_back": "|".join(back[:-1]) or None})
+    elif current:
+        prev_url = path_with_replaced_args(request, {"_next": None, "_pos": None, "_back": None})
+    return position, prev_url, next_url
+
+
+def table_summary(table, filters, search, sort, sort_desc, lang, fk):
+    """What the rows are, in words: 'lọc: Loại = đặc khu · sắp xếp theo Mã'."""
+    parts = []
+    conditions = []
+    if filters is not None:
+        ops = {key: display for key, display, _ in filters.lookups()}
+        for column, lookup, value in filters.selections():
+            words = i18n.enum_words(table, column, lang)
+            shown = words.get(value) or (fk.get(column) or {}).get(str(value)) or value
+            op = i18n.operator(lookup, ops.get(lookup, lookup), lang)
+            conditions.append(f"{i18n.column_label(table, column, lang)} {op} {shown}".strip())
+    if conditions:
+        parts.append(f"{i18n.t('where', lang)}: " + "; ".join(conditions))
+    if search:
+        parts.append(f"{i18n.t('search_for', lang)}: «{search}»")
+    if sort_desc:
+        parts.append(f"{i18n.t('sorted_by_desc', lang)} {i18n.column_label(table, sort_desc, lang)}")
+    elif sort:
+        parts.append(f"{i18n.t('sorted_by', lang)} {i18n.column_label(table, sort, lang)}")
+    return " · ".join(parts)
+
+
+# --- row pages ------------------------------------------------------------------------------------------------
+async def portal_row(datasette, database, table, row, columns, request, lang):
+    """The row as the row page shows it: fields with labels, values and links; title; provenance; passages."""
+    db = datasette.get_database(database)
+    t = i18n._spec_table(table)
+    values = dict(zip(columns, row))
+    get = values.get
+    fks = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table)}
+    pks = await db.primary_keys(table)
+    fields = []
+    provenance_columns = {"document_id", "locator", "excerpt", "passage_id"} if (t and t.has_provenance) else set()
+    for column in columns:
+        if column in provenance_columns:
+            continue
+        value = values[column]
+        label = i18n.column_label(table, column, lang)
+        html = None
+        if column in fks and value not in (None, ""):
+            names = await label_map(datasette, database, fks[column])
+            name = names.get(str(value), str(value))
+            url = with_lang(datasette.urls.row(database, fks[column], tilde_encode(str(value))), lang)
+            html = Markup(f'<a class="fk" href="{escape(url)}" title="{escape(value)}">{escape(name)}</a>')
+        else:
+            text = value_with_unit(table, column, value, get, lang)
+            if text == "" and value in (None, ""):
+                html = Markup('<span class="empty">—</span>')
+            else:
+                html = escape(text)
+        fields.append({"column": column, "label": label, "html": html,
+                       "description": i18n.column_description(table, column, lang),
+                       "long": isinstance(value, str) and len(value) > LONG_TEXT})
+    title_column = TITLE_COLUMNS.get(table) or (t.portal.get("label_column") if t else None)
+    title = values.get(title_column) if title_column else None
+    key = ", ".join(str(values.get(k)) for k in pks) if pks else ""
+    if title:
+        title = str(title)
+        if len(title) > 160:
+            title = title[:157].rstrip() + "…"
+        if table in CODE_TITLES:
+            title = f"{title} ({key})"
+    else:
+        title = f"{i18n.table_title(table, lang)}: {key}"
+    out = {"fields": fields, "title": title, "table_title": i18n.table_title(table, lang)}
+    # A former unit: the ward it is part of now.
+    if table == "ward_predecessors" and values.get("ward_code"):
+        names = await label_map(datasette, database, "wards")
+        code = str(values["ward_code"])
+        out["now_part_of"] = {"name": names.get(code, code),
+                              "url": with_lang(datasette.urls.row(database, "wards", tilde_encode(code)), lang)}
+    if provenance_columns:
+        documents = await label_map(datasette, database, "documents")
+        doc = values.get("document_id")
+        prov = {"document": documents.get(str(doc), doc), "document_id": doc,
+                "document_url": datasette.urls.row(database, "documents", tilde_encode(str(doc))) if doc else None,
+                "locator": values.get("locator"), "excerpt": values.get("excerpt"), "passage_url": None}
+        if values.get("passage_id") and len(pks) == 1:
+            prov["passage_url"] = with_lang(
+                datasette.urls.row(database, "document_passages", tilde_encode(str(values["passage_id"])))
+                + "?_excerpt_of=" + tilde_encode(f"{table}/{values[pks[0]]}") + "#excerpt", lang)
+            prov["passage_id"] = values["passage_id"]
+        out["provenance"] = prov
+    if table == "document_passages":
+        out.update(await passage_extras(datasette, database, values, request, lang))
+    return out
+
+
+async def passage_extras(datasette, database, values, request, lang):
+    """Previous and next passages of the same document, the whole text, and the excerpt that led here marked."""
+    db = datasette.get_database(database)
+    out = {}
+    seq, doc = values.get("seq"), values.get("document_id")
+    if seq is not None and doc:
+        rows = (await db.execute("select id, seq from document_passages where document_id = ? and seq in (?, ?)",
+                                 [doc, seq - 1, seq + 1])).rows
+        for r in rows:
+            url = with_lang(datasette.urls.row(database, "document_passages", tilde_encode(r[0])), lang)
+            out["passage_prev" if r[1] == seq - 1 else "passage_next"] = url
+        out["passage_whole"] = with_lang(
+            datasette.urls.table(database, "document_passages")
+            + f"?document_id={tilde_encode(doc)}&_sort=seq&_size=max&_cols=all", lang).replace("~", "%7E")
+    source = request.args.get("_excerpt_of") if request else None
+    text = values.get("text") or ""
+    excerpt = await excerpt_of(datasette, database, source) if source else None
+    out["text_html"] = highlight(text, excerpt)
+    return out
+
+
+async def excerpt_of(datasette, database, source):
+    """The excerpt of the row `table/key` names (a table with provenance and a one-column key), or None."""
+    from datasette.utils import tilde_decode
+
+    try:
+        table, _, key = tilde_decode(source[:500]).partition("/")
+    except Exception:
+        return None
+    t = i18n._spec_table(table)
+    if t is None or not t.has_provenance or len(t.primary_key) != 1:
+        return None
+    db = datasette.get_database(database)
+    rows = (await db.execute(f"select excerpt from [{table}] where [{t.primary_key[0]}] = ?", [key])).rows
+    return rows[0][0] if rows else None
+
+
+def highlight(text, excerpt):
+    """The passage text with the excerpt marked (<mark id="excerpt">), matching any run of white space."""
+    if not excerpt:
+        return escape(text)
+    words = excerpt.split()[:400]
+    for n in (len(words), 12, 6):
+        if n == 0 or n > len(words):
+            continue
+        pattern = r"\s+".join(re.escape(w) for w in words[:n])
+        match = re.search(pattern, text)
+        if match:
+            a, b = match.span()
+            return Markup(f'{escape(text[:a])}<mark id="excerpt">{escape(text[a:b])}</mark>{escape(text[b:])}')
+    return escape(text)
+
+
+# --- query pages ----------------------------------------------------------------------------------------------
+async def portal_query(datasette, database, query_name, columns, rows, request, lang, truncate=400):
+    """Inputs and results of a canned (or free) query, for readers: labels, words, formats and links."""
+    config = i18n.query_config(query_name) if query_name else {}
+    links = dict(config.get("links") or {})
+    link_by = config.get("link_by") or {}
+    heads, formats = [], []
+    for column in columns:
+        label = i18n.query_column_label(query_name, column, lang) if query_name else column
+        heads.append(Markup(f'<th class="col-{escape(column)}" scope="col" title="{escape(column)}">{escape(label)}</th>'))
+        table, col = i18n.query_source(query_name, column) if query_name else (None, column)
+        formats.append(formatter(table, col, lang) if table else None)
+    body = []
+    base = {}
+    for table in set(links.values()) | set((link_by.get("cases") or {}).values()):
+        base[table] = datasette.urls.table(database, table)
+    for row in rows:
+        values = dict(zip(columns, row))
+        cells = []
+        for column, fmt, value in zip(columns, formats, row):
+            text = fmt(value, values.get) if fmt else ("" if value is None else str(value))
+            target = links.get(column)
+            if link_by and column == link_by.get("column"):
+                target = (link_by.get("cases") or {}).get(values.get(link_by.get("switch")))
+            cls = ""
+            if target and value not in (None, ""):
+                url = with_lang(f"{base[target]}/{tilde_encode(str(value))}", lang)
+                inner = f'<a href="{escape(url)}">{escape(text)}</a>'
+            else:
+                inner = str(escape(text)) if text else "&nbsp;"
+                if isinstance(value, str) and len(value) > LONG_TEXT:
+                    cls = " long"
+                    inner = f'<div class="clip">{inner}</div>'
+            cells.append(f'<td class="col-{escape(column)}{cls}">{inner}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return {"head": Markup("".join(heads)), "body": Markup("\n".join(body)),
+            "mobile_css": mobile_css([i18n.query_column_label(query_name, c, lang) if query_name else c for c in columns])}
+
+
+def query_inputs(query_name, named_parameter_values, lang):
+    out = []
+    for name, value in (named_parameter_values or {}).items():
+        label, hint = i18n.query_param(query_name, name, lang) if query_name else (name, "")
+        out.append({"name": name, "value": value, "label": label, "hint": hint})
+    return out
+
+
+def mobile_css(labels):
+    """Datasette's phone layout shows each cell with its column name before it: here the label."""
+    rules = []
+    for i, label in enumerate(labels, 1):
+        text = str(label).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+        rules.append(f'.rows-and-columns td:nth-of-type({i}):before {{ content: "{text}"; }}')
+    return Markup("@media only screen and (max-width: 576px) {\n" + "\n".join(rules) + "\n}")
+
+
+# --- hooks ----------------------------------------------------------------------------------------------------
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    lang = i18n.language(request)
+
+    async def template_vars():
+        out = {"lang": lang, "_": partial(i18n.t, lang=lang), "lang_switch_url": switch_url(request, lang),
+               "other_lang": "vi" if lang == "en" else "en", "pick": partial(pick, lang=lang),
+               "with_lang": partial(with_lang, lang=lang), "build_date": build_date(datasette, lang),
+               "error_message": partial(i18n.error_message, lang=lang),
+               "op_word": lambda key, display: i18n.operator(key, display, lang),
+               "vn_number": partial(vnformat.number, lang=lang), "portal_datasette": datasette,
+               "portal_contact": (datasette.plugin_config("portal") or {}).get("contact"),
+               "table_title_of": partial(i18n.table_title, lang=lang)}
+        if template.startswith("table") and table and columns is not None:
+            page = await table_page(datasette, database, table, columns, request, lang)
+            out["portal_table"] = page
+            out["column_label"] = lambda c: page.labels.get(c) or i18n.column_label(table, c, lang)
+            out["column_help"] = [(c, page.labels[c], page.descriptions.get(c)) for c in columns]
+            out["portal_table_title"] = i18n.table_title(table, lang)
+            out["portal_table_description"] = i18n.table_description(table, lang)
+            out["enum_word"] = lambda c, v: i18n.enum_words(table, c, lang).get(v, v)
+            out["pagination"] = lambda next_token, count, total: pagination(request, next_token, count, total, lang)
+            out["table_summary"] = lambda filters, search, sort, sort_desc: table_summary(
+                table, filters, search, sort, sort_desc, lang, page.fk)
+            out["hidden_count"] = (len([c for c in columns if not page.visible(c)]))
+        if template.startswith("row") and table:
+            out["portal_row"] = lambda row, cols: portal_row(datasette, database, table, row, cols, request, lang)
+            out["portal_table_title"] = i18n.table_title(table, lang)
+            out["table_title_of"] = partial(i18n.table_title, lang=lang)
+            out["column_label_of"] = partial(i18n.column_label, lang=lang)
+        if template.startswith(("query", "database")):
+            out["portal_query"] = lambda name, cols, rows: portal_query(datasette, database, name, cols, rows, request, lang)
+            out["query_inputs"] = lambda name, values: query_inputs(name, values, lang)
+            out["table_title_of"] = partial(i18n.table_title, lang=lang)
+        return out
+
+    return template_vars
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [{"url": datasette.urls.path("/static/portal.css")}]
+
+
+@hookimpl
+def extra_js_urls(datasette):
+    return [{"url": datasette.urls.path("/static/portal.js")}]
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    """The words static/portal.js needs: column labels (map popups, table.js's column menu) and menu words."""
+    import json
+
+    lang = i18n.language(request)
+    data = {"lang": lang, "menu": {k: i18n.word(v, lang) for k, v in i18n.strings()["column_menu"].items()},
+            "open": i18n.t("open_text", lang)}
+    if table and columns:
+        data["labels"] = {c: i18n.column_label(table, c, lang) for c in columns}
+    return "window.PORTAL = " + json.dumps(data, ensure_ascii=False).replace("</", "<\\/") + ";"
+
+
+def portal_mobile_css(display_columns, page):
+    if page is None:
+        return mobile_css([c["name"] for c in display_columns])
+    return mobile_css([page.labels.get(c["name"]) or ("#" if c["name"] == "Link" else c["name"])
+                       for c in display_columns if page.visible(c["name"])])
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # Defaults for templates rendered without this plugin's variables (they are overridden per request).
+    env.globals["_"] = i18n.t
+    env.globals["portal_mobile_css"] = portal_mobile_css
+    env.filters["vn_date"] = vnformat.date
