@@ -1,4 +1,4 @@
-"""Template helpers: the home page's cards (one per table, in the order of metadata.yml), the `tilde_encode`
+"""Template helpers: the home page's question cards, main tables and other tables (scripts/i18n.yml `home`), the `tilde_encode`
 filter the row page uses to link a row's source passage, and the parts of the table page rendered in Python.
 
 Datasette's Jinja environment is asynchronous, so every `{{ }}` of a loop costs about ten steps; the table's
@@ -14,26 +14,46 @@ from datasette.utils import path_with_replaced_args, tilde_encode, to_css_class
 from markupsafe import Markup, escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
+from scripts import i18n  # noqa: E402
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (a click opens it)
 
 
 @hookimpl
-def extra_template_vars(template, datasette):
+def extra_template_vars(template, datasette, request):
     if template != "index.html":
         return {}
+    lang = i18n.language(request)
 
     async def home_vars():
         db = datasette.get_database(DATABASE)
         counts = await db.table_counts(limit=1000)
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
+        home = i18n.strings()["home"]
+        main = [t for t in home["main_tables"] if t in counts]
         cards = [
-            {"name": name, "title": meta.get("title", name), "description": meta.get("description", ""),
+            {"name": name, "title": i18n.table_title(name, lang), "description": i18n.table_description(name, lang) or "",
              "count": counts.get(name), "url": datasette.urls.table(DATABASE, name)}
-            for name, meta in tables.items() if name in counts
+            for name in main
         ]
-        return {"catalog_tables": cards, "catalog_database": DATABASE}
+        others = [
+            {"name": name, "title": i18n.table_title(name, lang), "count": counts.get(name),
+             "url": datasette.urls.table(DATABASE, name)}
+            for name in tables if name in counts and name not in main
+        ]
+        questions = []
+        for q in home["questions"]:
+            if q.get("query"):
+                url = datasette.urls.query(DATABASE, q["query"])
+            elif q.get("table"):
+                url = datasette.urls.table(DATABASE, q["table"])
+            else:
+                url = datasette.urls.database(DATABASE) + ".db"
+            questions.append({"title": i18n.word(q["title"], lang), "text": i18n.word(q["text"], lang), "url": url,
+                              "download": bool(q.get("download"))})
+        return {"catalog_tables": cards, "catalog_other_tables": others, "catalog_questions": questions,
+                "catalog_database": DATABASE}
 
     return home_vars
 

@@ -496,3 +496,38 @@ def prepare_jinja2_environment(env):
     env.globals["_"] = i18n.t
     env.globals["portal_mobile_css"] = portal_mobile_css
     env.filters["vn_date"] = vnformat.date
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Error pages in the visitor's language, with the portal's header, footer and styles: Datasette 0.65's
+    handler renders error.html without the request, so no plugin can say which language the page is in.
+    The status, title and message are worked out exactly as Datasette's own handler does; JSON errors are
+    left to it."""
+    if request is None or request.path.split("?")[0].endswith(".json"):
+        return None
+    from datasette.utils.asgi import Base400, Response
+    from datasette.views.base import DatasetteError
+
+    async def inner():
+        title = None
+        if isinstance(exception, Base400):
+            status, info, message = exception.status, {}, exception.args[0]
+        elif isinstance(exception, DatasetteError):
+            status, info, message = exception.status, dict(exception.error_dict), exception.message
+            if exception.message_is_html:
+                message = Markup(message)
+            title = exception.title
+        else:
+            import traceback
+
+            status, info, message = 500, {}, str(exception)
+            traceback.print_exception(exception)
+        info.update({"ok": False, "error": message, "status": status, "title": title})
+        headers = {}
+        if datasette.cors:
+            headers["Access-Control-Allow-Origin"] = "*"
+        html = await datasette.render_template(["error.html"], info, request=request, view_name="error")
+        return Response.html(html, status=status, headers=headers)
+
+    return inner
