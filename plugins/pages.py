@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's
 from scripts import i18n  # noqa: E402
 from scripts.portal import DATABASE_NAME as DATABASE  # noqa: E402
 
+MAP_COLUMNS = {"latitude", "longitude"}
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (a click opens it)
 
 
@@ -116,9 +117,12 @@ def table_head_html(display_columns, request, sort, sort_desc, fix_path, page=No
     """The header row of Datasette's _table.html (same markup, sort links included), in one Python loop. With a
     TablePage: the spec's label, the identifier and description in a tooltip, only the shown columns."""
     out = []
+    hidden = []
     for column in display_columns:
         name = column["name"]
         if page is not None and not page.visible(name):
+            if name in MAP_COLUMNS:  # datasette-cluster-map finds a table's coordinates among its headers
+                hidden.append(f'<th hidden data-column="{escape(name)}"></th>')
             continue
         description = column.get("description")
         label = name
@@ -142,7 +146,7 @@ def table_head_html(display_columns, request, sort, sort_desc, fix_path, page=No
             arrow = "&nbsp;▲" if name == sort_desc else ""
             out.append(f'<a href="{escape(href)}" rel="nofollow">{escape(label)}{arrow}</a>')
         out.append("</th>")
-    return Markup("".join(out))
+    return Markup("".join(out + hidden))
 
 
 _HREF = re.compile(r'href="([^"]*)"')

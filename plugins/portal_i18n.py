@@ -373,7 +373,8 @@ async def portal_query(datasette, database, query_name, columns, rows, request, 
     heads, formats = [], []
     for column in columns:
         label = i18n.query_column_label(query_name, column, lang) if query_name else column
-        heads.append(Markup(f'<th class="col-{escape(column)}" scope="col" title="{escape(column)}">{escape(label)}</th>'))
+        heads.append(Markup(f'<th class="col-{escape(column)}" scope="col" data-column="{escape(column)}" '
+                            f'title="{escape(column)}">{escape(label)}</th>'))
         table, col = i18n.query_source(query_name, column) if query_name else (None, column)
         formats.append(formatter(table, col, lang) if table else None)
     body = []
