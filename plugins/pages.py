@@ -90,7 +90,7 @@ def facet_results_html(sorted_facet_results, database, table, request, page=None
             out.append(f' <a href="{escape(facet["toggle_url"])}" class="cross">&#x2716;</a>')
         out.append('</p><ul class="tight-bullets">')
         words = page.formats.get(name) if page else None
-        names = page.fk.get(name) if page else None
+        names = (page.fk.get(name) or page.facet_names.get(name)) if page else None
         for value in facet["results"]:
             label, count, url = value["label"], grouping(value["count"]), escape(value["toggle_url"])
             if page is not None:

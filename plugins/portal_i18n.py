@@ -35,6 +35,7 @@ TITLE_COLUMNS = {"plan_tasks": "task", "documents": "title", "ward_predecessors"
                  "task_agencies": "printed", "project_wards": "name_printed", "document_files": "file",
                  "curation_gaps": "reason", "project_money": "measure", "province_predecessors": "former_name"}
 CODE_TITLES = {"wards", "provinces", "province_predecessors"}  # short official codes: shown after the name
+ARRAY_COLUMNS = {"plan_tasks": {"lead_agencies": "agencies"}}  # JSON lists of another table's keys
 BACK_MARK = "!"  # in _back: "the previous page had no _next"; tilde-encoded tokens never contain "!"
 _labels_cache = {}
 
@@ -166,6 +167,7 @@ class TablePage:
         self.formats = {c: formatter(table, c, lang) for c in columns}
         self.descriptions = {c: i18n.column_description(table, c, lang) for c in columns}
         self.open_text = i18n.t("open_text", lang)
+        self.facet_names = {}
 
     def visible(self, column):
         return self.show_all or self.shown is None or column in self.shown
@@ -185,7 +187,23 @@ async def table_page(datasette, database, table, columns, request, lang):
     shown = i18n.shown_columns(table)
     if shown is not None:
         shown = set(shown) | set(await db.primary_keys(table))
-    return TablePage(table, lang, columns, labels, shown, show_all, fk)
+    page = TablePage(table, lang, columns, labels, shown, show_all, fk)
+    for column, other in ARRAY_COLUMNS.get(table, {}).items():  # JSON lists of keys: their names, joined
+        if column in columns:
+            names = await label_map(datasette, database, other)
+            page.formats[column] = partial(names_of_list, names)
+            page.facet_names[column] = names
+    return page
+
+
+def names_of_list(names, value, get=None):
+    import json
+
+    try:
+        keys = json.loads(value) if isinstance(value, str) else []
+    except ValueError:
+        return value
+    return "; ".join(names.get(str(k), str(k)) for k in keys) if isinstance(keys, list) else value
 
 
 def pagination(request, next_token, count, total, lang):
