@@ -150,6 +150,7 @@ def table_head_html(display_columns, request, sort, sort_desc, fix_path, page=No
 
 
 _HREF = re.compile(r'href="([^"]*)"')
+_NBSP = Markup("&nbsp;")
 
 
 def table_body_html(display_rows, page=None, truncate=None):
@@ -201,6 +202,9 @@ def table_body_html(display_rows, page=None, truncate=None):
                     if truncate and len(raw) > truncate and row_url:
                         value = Markup(f'{value} <a class="more" href="{escape(row_url)}">{open_text}</a>')
                     value = Markup(f'<div class="clip">{value}</div>')
+            if raw is None or raw == "":
+                if value == _NBSP:
+                    value = ""  # an empty cell: hidden in the phone layout (static/portal.css)
             key = (column, cell["value_type"], long)
             td = opening.get(key)
             if td is None:

@@ -127,7 +127,8 @@ def formatter(table, column, lang):
         return lambda v, get=None: words.get(v, v) if v is not None else ""
     if column.endswith("_million_vnd"):
         none = i18n.t("no_money_short", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
-        return lambda v, get=None: vnformat.number(v, lang) if v is not None else none
+        unit = " triệu đồng" if lang == "vi" else " million VND"
+        return lambda v, get=None: vnformat.number(v, lang) + unit if v is not None else none
     if table == "indicators" and column in ("value", "value_low", "value_high"):
         def indicator(v, get=None):
             if v is None:
@@ -312,6 +313,8 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
     title_column = TITLE_COLUMNS.get(table) or (t.portal.get("label_column") if t else None)
     title = values.get(title_column) if title_column else None
     key = ", ".join(str(values.get(k)) for k in pks) if pks else ""
+    if table == "document_passages" and values.get("seq") is not None:
+        title = f"{title or ''} ({i18n.t('passage', lang)} {values['seq']})".strip()
     if title:
         title = str(title)
         if len(title) > 160:
