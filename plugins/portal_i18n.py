@@ -344,6 +344,8 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
         out["provenance"] = prov
     if table == "document_passages":
         out.update(await passage_extras(datasette, database, values, request, lang))
+    if table == "documents" and values.get("id"):
+        out["passage_whole"] = with_lang(datasette.urls.path(f"/-/documents/{tilde_encode(str(values['id']))}"), lang)
     return out
 
 
@@ -358,9 +360,7 @@ async def passage_extras(datasette, database, values, request, lang):
         for r in rows:
             url = with_lang(datasette.urls.row(database, "document_passages", tilde_encode(r[0])), lang)
             out["passage_prev" if r[1] == seq - 1 else "passage_next"] = url
-        out["passage_whole"] = with_lang(
-            datasette.urls.table(database, "document_passages")
-            + f"?document_id={tilde_encode(doc)}&_sort=seq&_size=max&_cols=all", lang).replace("~", "%7E")
+        out["passage_whole"] = with_lang(datasette.urls.path(f"/-/documents/{tilde_encode(doc)}") + f"#p{seq}", lang)
     source = request.args.get("_excerpt_of") if request else None
     text = values.get("text") or ""
     excerpt = await excerpt_of(datasette, database, source) if source else None

@@ -30,7 +30,7 @@ def visible_text(html):
 def page_paths(client):
     """One URL of every page type: home, database, each table, one row of each table, each canned query,
     search, two 404s and an SQL error."""
-    paths = ["/", "/catalog", "/-/search?q=dong+thap", "/catalog/wards/00000", "/no-such-page",
+    paths = ["/", "/catalog", "/-/search?q=dong+thap", "/-/documents/dongthap-kh-215-2025", "/catalog/wards/00000", "/no-such-page",
              "/catalog/no_such_table", "/catalog?sql=select+no_such_column+from+wards"]
     for table in spec.tables():
         paths.append(f"/catalog/{table}")
@@ -143,7 +143,10 @@ def test_provenance_links_to_the_passage_with_the_excerpt_marked(client):
     mark = re.search(r'<mark id="excerpt">(.*?)</mark>', passage, flags=re.S)
     assert mark and "camera giam sat" in mark.group(1)
     assert 'class="passage-prev"' in passage and 'class="passage-next"' in passage
-    assert 'class="passage-whole"' in passage
+    whole = re.search(r'class="passage-whole" href="([^"]+)"', passage).group(1).replace("&amp;", "&")
+    assert whole.startswith("/-/documents/dongthap-kh-215-2025#p")
+    text = client.get(whole.split("#")[0]).text
+    assert '<html lang="vi">' in text and 'id="p203"' in text and text.count('class="passage ') > 100
 
 
 def test_table_pages_show_chosen_columns_and_page_position(client):
