@@ -44,6 +44,8 @@ def pick(text, lang):
     """'vi · en' metadata text (Datasette's titles and descriptions) in one language."""
     if not isinstance(text, str) or specs.SEPARATOR not in text:
         return text
+    if text.startswith("(") and text.endswith(")"):
+        return f"({pick(text[1:-1], lang)})"
     vi, _, en = text.partition(specs.SEPARATOR)
     return en if lang == "en" else vi
 
@@ -422,6 +424,8 @@ async def portal_query(datasette, database, query_name, columns, rows, request, 
         cells = []
         for column, fmt, value in zip(columns, formats, row):
             text = fmt(value, values.get) if fmt else ("" if value is None else str(value))
+            if isinstance(value, str) and len(value) < 80 and specs.SEPARATOR in value:
+                text = pick(text, lang)  # a label the SQL writes in both languages
             target = links.get(column)
             if link_by and column == link_by.get("column"):
                 target = (link_by.get("cases") or {}).get(values.get(link_by.get("switch")))

@@ -133,7 +133,7 @@ def query_source(name, column):
 
 
 def query_column_label(name, column, lang=DEFAULT):
-    own = (strings().get("query_columns") or {}).get(column)
+    own = (query_config(name).get("columns") or {}).get(column) or (strings().get("query_columns") or {}).get(column)
     if own:
         return word(own, lang)
     table, col = query_source(name, column)
