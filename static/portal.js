@@ -34,6 +34,8 @@
           var key = dt.textContent;
           dt.setAttribute("data-column", key);
           if (labels[key]) { dt.textContent = labels[key]; dt.title = key; }
+          var dd = dt.nextElementSibling;  /* a decimal number in the Vietnamese way: 9,306 */
+          if (P.lang === "vi" && dd && /^-?\d+\.\d+$/.test(dd.textContent)) { dd.textContent = dd.textContent.replace(".", ","); }
         });
       }).observe(document.body, {childList: true, subtree: true});
     }
