@@ -7,7 +7,7 @@ import pytest
 from datasette.utils import tilde_encode
 
 from scripts import spec
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page  # noqa: F401 (a fixture)
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -81,8 +81,7 @@ def test_english_switch_keeps_the_filters(sized):
     assert "1–3 / 3" in sized.locator(".table-count").inner_text()
 
 
-def test_map_popups_show_labels(page):  # at the laptop size of tests/test_browser.py
-    sized = page
+def test_map_popups_show_labels(sized):
     sized.goto(sized.base + "/catalog/wards?type=%C4%91%E1%BA%B7c+khu")
     sized.wait_for_selector(".leaflet-marker-icon:not(.marker-cluster)", state="attached")
     sized.locator(".leaflet-marker-icon:not(.marker-cluster)").first.click(force=True)
