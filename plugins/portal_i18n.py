@@ -157,6 +157,8 @@ def value_with_unit(table, column, value, get, lang):
         return vnformat.money_million(value, lang)
     fmt = formatter(table, column, lang)
     text = fmt(value, get) if fmt else ("" if value is None else str(value))
+    if column.endswith("_km2") and value is not None:
+        text = f"{text} km²"
     if table == "indicators" and column in ("value", "value_low", "value_high") and value is not None:
         unit = get("unit")
         if unit and unit != "rank" and unit != "count":

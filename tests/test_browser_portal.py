@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PAGE_TYPES = {
     "home": "/", "database": "/catalog", "table": "/catalog/capital_projects", "table-tasks": "/catalog/plan_tasks",
+    "table-wards": "/catalog/wards", "document-text": "/-/documents/dongthap-kh-215-2025",
     "row": "/catalog/capital_projects/" + tilde_encode("dongthap-kh-215-2025/A.II.4"),
     "row-ward": "/catalog/wards/28615",
     "passage": "/catalog/document_passages/" + tilde_encode("dongthap-kh-215-2025/0203")
