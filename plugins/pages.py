@@ -52,7 +52,7 @@ def extra_template_vars(template, datasette, request):
             else:
                 url = datasette.urls.database(DATABASE) + ".db"
             questions.append({"title": i18n.word(q["title"], lang), "text": i18n.word(q["text"], lang), "url": url,
-                              "download": bool(q.get("download"))})
+                              "anchor": q.get("anchor"), "download": bool(q.get("download"))})
         return {"catalog_tables": cards, "catalog_other_tables": others, "catalog_questions": questions,
                 "catalog_database": DATABASE}
 
