@@ -12,6 +12,7 @@ English ones, and this plugin gives them what they need, per request:
 Names behind foreign keys are read once per immutable database and kept (a few hundred rows each).
 Machine formats (JSON, CSV …) are untouched: everything here is for HTML.
 """
+import copy
 import datetime
 import os
 import re
@@ -167,15 +168,23 @@ def value_with_unit(table, column, value, get, lang):
 
 
 class TablePage:
-    """What the Python renderers of a table page need, prepared once per request."""
+    """What the Python renderers of a table page need: the per-table parts are prepared once per immutable
+    database, table, language and column list; only `show_all` comes from the request."""
 
-    def __init__(self, table, lang, columns, labels, shown, show_all, fk):
+    def __init__(self, table, lang, columns, labels, shown, fk):
         self.table, self.lang, self.labels, self.fk = table, lang, labels, fk
-        self.shown, self.show_all = shown, show_all
+        self.shown, self.show_all = shown, False
         self.formats = {c: formatter(table, c, lang) for c in columns}
         self.descriptions = {c: i18n.column_description(table, c, lang) for c in columns}
         self.open_text = i18n.t("open_text", lang)
         self.facet_names = {}
+
+    def for_request(self, show_all):
+        if not show_all:
+            return self
+        page = copy.copy(self)
+        page.show_all = True
+        return page
 
     def visible(self, column):
         return self.show_all or self.shown is None or column in self.shown
@@ -198,23 +207,28 @@ async def table_page(datasette, database, table, columns, request, lang):
     if not table:
         return None
     db = datasette.get_database(database)
-    fks, pks = await table_keys(db, table)
-    fk = {}
-    for column, other in fks.items():
-        fk[column] = await label_map(datasette, database, other)
-    labels = {c: i18n.column_label(table, c, lang) for c in columns}
     args = request.args if request else {}
     show_all = bool(args.get("_cols") == "all" or "_col" in args or "_nocol" in args)
-    shown = i18n.shown_columns(table)
-    if shown is not None:
-        shown = set(shown) | set(pks)
-    page = TablePage(table, lang, columns, labels, shown, show_all, fk)
-    for column, other in ARRAY_COLUMNS.get(table, {}).items():  # JSON lists of keys: their names, joined
-        if column in columns:
-            names = await label_map(datasette, database, other)
-            page.formats[column] = partial(names_of_list, names)
-            page.facet_names[column] = names
-    return page
+    key = (db.path, "__page", table, lang, tuple(columns))
+    page = _labels_cache.get(key)
+    if page is None:
+        fks, pks = await table_keys(db, table)
+        fk = {}
+        for column, other in fks.items():
+            fk[column] = await label_map(datasette, database, other)
+        labels = {c: i18n.column_label(table, c, lang) for c in columns}
+        shown = i18n.shown_columns(table)
+        if shown is not None:
+            shown = set(shown) | set(pks)
+        page = TablePage(table, lang, columns, labels, shown, fk)
+        for column, other in ARRAY_COLUMNS.get(table, {}).items():  # JSON lists of keys: their names, joined
+            if column in columns:
+                names = await label_map(datasette, database, other)
+                page.formats[column] = partial(names_of_list, names)
+                page.facet_names[column] = names
+        if not db.is_mutable:
+            _labels_cache[key] = page
+    return page.for_request(show_all)
 
 
 def names_of_list(names, value, get=None):
