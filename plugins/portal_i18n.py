@@ -30,13 +30,11 @@ from scripts import i18n, vnformat  # noqa: E402
 from scripts import spec as specs  # noqa: E402
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
-LABEL_COLUMNS = {"documents": "symbol"}  # a shorter name than the spec's label column, for links
-TITLE_COLUMNS = {"plan_tasks": "task", "documents": "title", "ward_predecessors": "former_name",
-                 "document_passages": "heading_path", "indicators": "indicator", "agency_aliases": "alias",
-                 "task_agencies": "printed", "project_wards": "name_printed", "document_files": "file",
-                 "curation_gaps": "reason", "project_money": "measure", "province_predecessors": "former_name"}
-CODE_TITLES = {"wards", "provinces", "province_predecessors"}  # short official codes: shown after the name
-ARRAY_COLUMNS = {"plan_tasks": {"lead_agencies": "agencies"}}  # JSON lists of another table's keys
+_PAGES = i18n.strings()["pages"]  # per-table page choices (scripts/i18n.yml `pages`)
+LABEL_COLUMNS = _PAGES["link_label"]  # a shorter name than the spec's label column, for links
+TITLE_COLUMNS = _PAGES["row_title"]  # the column that names a row in its page's title
+CODE_TITLES = set(_PAGES["row_title_with_key"])  # short official codes: shown after the name
+ARRAY_COLUMNS = _PAGES["key_lists"]  # JSON lists of another table's keys
 BACK_MARK = "!"  # in _back: "the previous page had no _next"; tilde-encoded tokens never contain "!"
 _labels_cache = {}
 

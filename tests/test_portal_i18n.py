@@ -182,3 +182,17 @@ def test_canned_queries_for_readers(pages):
 def test_errors_are_vietnamese(pages):
     assert "Không tìm thấy" in pages["/catalog/wards/00000"]
     assert "Câu lệnh SQL bị lỗi" in pages["/catalog?sql=select+no_such_column+from+wards"]
+
+
+def test_every_interface_word_exists_in_both_languages():
+    from tests.conftest import ROOT
+    from scripts import i18n
+
+    used = set()
+    for path in list((ROOT / "templates").glob("*.html")) + list((ROOT / "plugins").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""_\(['"]([a-z_0-9]+)['"]\)""", text))
+        used |= set(re.findall(r"""i18n\.t\(['"]([a-z_0-9]+)['"]""", text))
+    ui = i18n.strings()["ui"]
+    assert used and not used - set(ui), sorted(used - set(ui))
+    assert all(entry.get("vi") and entry.get("en") for entry in ui.values())
