@@ -20,8 +20,8 @@ from datasette.utils import tilde_decode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's scripts package
 from scripts.i18n import error_message  # noqa: E402
-from scripts.portal import DATABASE_NAME as DATABASE, TABLE_ROUTE  # noqa: E402
-DATA_FORMAT = re.compile(r"\.(json|jsonld|csv|xlsx|geojson)$")
+from scripts.portal import DATA_FORMATS, DATABASE_NAME as DATABASE, TABLE_ROUTE  # noqa: E402
+DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
 
 
 def first(params, name):

@@ -44,10 +44,9 @@ def exact_hits(text: str, terms) -> int:
     return sum(f" {term} " in words for term in terms)
 
 
-async def search_table(db, table, match, terms, limit=PER_TABLE):
-    columns = searchable()[table]
+async def search_table(db, table, columns, match, terms, limit=PER_TABLE):
     pks = await db.primary_keys(table)
-    weights = ", ".join(str(w) for w in bm25_weights(table))
+    weights = ", ".join(str(w) for w in bm25_weights(columns))
     selected = ", ".join(f"t.[{c}]" for c in dict.fromkeys(columns + pks))
     rows = (await db.execute(
         f"select t.rowid as rowid, {selected}, bm25([{table}_fts], {weights}) as rank from [{table}_fts] f"
@@ -72,8 +71,8 @@ async def search_all(datasette, q):
     if not match:
         return match, results
     db = datasette.get_database(DATABASE)
-    for table in searchable():
-        count, rows = await search_table(db, table, match, terms)
+    for table, columns in searchable().items():
+        count, rows = await search_table(db, table, columns, match, terms)
         if count:
             for r in rows:
                 r["url"] = datasette.urls.row(DATABASE, table, r["pk"])

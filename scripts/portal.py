@@ -22,6 +22,8 @@ DATABASE = ROOT / "build" / f"{DATABASE_NAME}.db"
 DATABASE_ROUTE = rf"/{DATABASE_NAME}(?:-[0-9a-f]{{7}})?"
 # A table's URLs: <route>/<table>[/<primary key>][.<format>], table and key tilde-encoded.
 TABLE_ROUTE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/]+?)(?:/(?P<pk>[^/]+?))?(?:\.(?P<format>[a-z]+))?$")
+# The formats a table or query is exported in besides HTML: Datasette's own and plugins/exports.py's renderers.
+DATA_FORMATS = ("json", "csv", "xlsx", "geojson")
 INSPECT = ROOT / "build" / "inspect.json"
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 

@@ -40,6 +40,7 @@ def build_search(db):
         db.execute(f"insert into [{fts}]([{fts}]) values ('optimize')")
 
 
-def bm25_weights(table):
-    """Weights for bm25(): original columns above the folded ones, so the exact spelling ranks first."""
-    return [ORIGINAL_WEIGHT] * len(searchable()[table]) + [FOLDED_WEIGHT, FOLDED_WEIGHT]
+def bm25_weights(columns):
+    """Weights for bm25() over an index of these original columns: the originals above the two folded ones, so
+    the exact spelling ranks first."""
+    return [ORIGINAL_WEIGHT] * len(columns) + [FOLDED_WEIGHT, FOLDED_WEIGHT]

@@ -43,6 +43,7 @@ SHARED = "_shared.yml"
 TABLE_KEYS = {"name", "position", "title", "description", "source", "source_url", "license", "license_url", "fields",
               "primaryKey", "foreignKeys", "csv", "restored", "portal"}
 FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv"}
+CONSTRAINTS = {"required", "minimum", "maximum"}  # what csvsource.Row.typed() enforces
 PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search"}
 
 
@@ -95,6 +96,9 @@ class Table:
                 raise self.error("fields", f"{field.get('name')!r} has unknown keys {sorted(set(field) - FIELD_KEYS)}")
             if field.get("type") not in TYPES:
                 raise self.error("fields", f"{field.get('name')!r} has type {field.get('type')!r}, not one of {sorted(TYPES)}")
+            if set(field.get("constraints") or {}) - CONSTRAINTS:
+                raise self.error("fields", f"{field['name']!r} has constraints the build does not check: "
+                                           f"{sorted(set(field['constraints']) - CONSTRAINTS)} (it checks {sorted(CONSTRAINTS)})")
         mentioned = [("primaryKey", c) for c in self.primary_key] + [("foreignKeys", c) for c, _, _ in self.foreign_keys]
         for key in ("label_column", "sort", "sort_desc"):
             if self.portal.get(key):
@@ -252,6 +256,11 @@ def sqlite_schema(root=None) -> dict:
 
 def searchable(root=None) -> dict[str, list[str]]:
     """{table: text columns of its full-text index, title first}, in the order /-/search lists its groups."""
+    return _searchable(_resolved(str(root)) if root else sources_root())
+
+
+@lru_cache(maxsize=8)
+def _searchable(root: Path) -> dict[str, list[str]]:  # asked on every search request
     found = [t for t in tables(root).values() if t.search_columns]
     found.sort(key=lambda t: ((t.portal.get("search") or {}).get("position", t.position), t.name))
     return {t.name: t.search_columns for t in found}
