@@ -458,6 +458,12 @@ async def portal_query(datasette, database, query_name, columns, rows, request, 
             "mobile_css": mobile_css([i18n.query_column_label(query_name, c, lang) if query_name else c for c in columns])}
 
 
+def in_spec_order(tables):
+    """The database page's tables in the specs' order (the home page's), tables without a spec last."""
+    order = {name: i for i, name in enumerate(specs.tables())}
+    return sorted(tables, key=lambda t: (order.get(t["name"], len(order)), t["name"]))
+
+
 def query_inputs(query_name, named_parameter_values, lang):
     out = []
     for name, value in (named_parameter_values or {}).items():
@@ -513,6 +519,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             out["portal_query"] = lambda name, cols, rows: portal_query(datasette, database, name, cols, rows, request, lang)
             out["query_inputs"] = lambda name, values: query_inputs(name, values, lang)
             out["table_title_of"] = partial(i18n.table_title, lang=lang)
+            out["in_spec_order"] = in_spec_order
         return out
 
     return template_vars
