@@ -328,6 +328,8 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
                        "long": isinstance(value, str) and len(value) > LONG_TEXT})
     title_column = TITLE_COLUMNS.get(table) or (t.portal.get("label_column") if t else None)
     title = values.get(title_column) if title_column else None
+    if table not in TITLE_COLUMNS and len(pks) == 1 and title:  # the name as links show it (province if repeated)
+        title = (await label_map(datasette, database, table)).get(str(values.get(pks[0])), title)
     key = ", ".join(str(values.get(k)) for k in pks) if pks else ""
     if table == "document_passages" and values.get("seq") is not None:
         title = f"{title or ''} ({i18n.t('passage', lang)} {values['seq']})".strip()
@@ -346,6 +348,16 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
         code = str(values["ward_code"])
         out["now_part_of"] = {"name": names.get(code, code),
                               "url": with_lang(datasette.urls.row(database, "wards", tilde_encode(code)), lang)}
+    if table == "wards" and values.get("code") and await db.table_exists("ward_predecessors"):
+        rows = (await db.execute("select former_code, former_name, former_district, former_province, extent "
+                                 "from ward_predecessors where ward_code = ? order by former_province, former_district, "
+                                 "former_name limit 200", [values["code"]])).rows
+        extents = i18n.enum_words("ward_predecessors", "extent", lang)
+        out["former_units"] = [{
+            "name": r[1], "where": ", ".join(x for x in (r[2], r[3]) if x), "extent": extents.get(r[4], r[4]),
+            "url": with_lang(datasette.urls.row(database, "ward_predecessors",
+                                                f"{tilde_encode(str(values['code']))},{tilde_encode(str(r[0]))}"), lang)}
+            for r in rows]
     if provenance_columns:
         documents = await label_map(datasette, database, "documents")
         doc = values.get("document_id")

@@ -131,6 +131,10 @@ def test_row_pages_name_the_row_and_link_names(client, db):
     ward = db.execute("select code, name from wards where code = '28615'").fetchone()
     page = client.get("/catalog/wards/28615").text
     assert f"{ward[1]} (28615)" in page.split("<h1", 1)[1][:300]
+    formers = db.execute("select former_name from ward_predecessors where ward_code = '28615'").fetchall()
+    listed = page.split('class="former-units"', 1)[1].split("</section>", 1)[0]
+    assert formers and all(f">{name}</a>" in listed for (name,) in formers)
+    assert "Công an tỉnh (Đồng Tháp)" in client.get("/catalog/agencies/82-cong-an-tinh").text.split("<h1", 1)[1][:200]
     former = db.execute("select ward_code, former_code from ward_predecessors where ward_code = '28615' limit 1").fetchone()
     page = client.get(f"/catalog/ward_predecessors/{former[0]},{tilde_encode(former[1])}").text
     assert re.search(r'class="now-part-of">Nay thuộc <a href="/catalog/wards/28615">' + re.escape(ward[1]), page)
