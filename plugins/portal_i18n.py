@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from datasette import hookimpl
@@ -494,19 +494,35 @@ def mobile_css(labels):
 
 
 # --- hooks ----------------------------------------------------------------------------------------------------
+def site_metadata(datasette):
+    """The portal-level metadata (licence, source) for the footer, read once: it never changes while serving."""
+    site = datasette.__dict__.get("_portal_site")
+    if site is None:
+        meta = datasette.metadata() or {}
+        site = datasette.__dict__["_portal_site"] = {k: meta.get(k) for k in ("license", "license_url", "source",
+                                                                               "source_url")}
+    return site
+
+
+@lru_cache(maxsize=4)
+def language_helpers(lang):
+    """The template functions that depend only on the language, made once per language."""
+    return {"lang": lang, "_": partial(i18n.t, lang=lang), "other_lang": "vi" if lang == "en" else "en",
+            "pick": partial(pick, lang=lang), "with_lang": partial(with_lang, lang=lang),
+            "error_message": partial(i18n.error_message, lang=lang),
+            "op_word": lambda key, display: i18n.operator(key, display, lang),
+            "vn_number": partial(vnformat.number, lang=lang), "table_title_of": partial(i18n.table_title, lang=lang)}
+
+
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     lang = i18n.language(request)
 
     async def template_vars():
-        out = {"lang": lang, "_": partial(i18n.t, lang=lang), "lang_switch_url": switch_url(request, lang),
-               "other_lang": "vi" if lang == "en" else "en", "pick": partial(pick, lang=lang),
-               "with_lang": partial(with_lang, lang=lang), "build_date": build_date(datasette, lang),
-               "error_message": partial(i18n.error_message, lang=lang),
-               "op_word": lambda key, display: i18n.operator(key, display, lang),
-               "vn_number": partial(vnformat.number, lang=lang), "portal_datasette": datasette,
-               "portal_contact": (datasette.plugin_config("portal") or {}).get("contact"),
-               "table_title_of": partial(i18n.table_title, lang=lang)}
+        out = dict(language_helpers(lang))
+        out.update({"lang_switch_url": switch_url(request, lang), "build_date": build_date(datasette, lang),
+                    "portal_datasette": datasette, "portal_site": site_metadata(datasette),
+                    "portal_contact": (datasette.plugin_config("portal") or {}).get("contact")})
         if template.startswith("table") and table and columns is not None:
             page = await table_page(datasette, database, table, columns, request, lang)
             out["portal_table"] = page
@@ -550,9 +566,13 @@ def extra_js_urls(datasette):
 @hookimpl
 def extra_body_script(template, database, table, columns, view_name, request, datasette):
     """The words static/portal.js needs: column labels (map popups, table.js's column menu) and menu words."""
+    return portal_script(i18n.language(request), table, tuple(columns) if table and columns else ())
+
+
+@lru_cache(maxsize=256)
+def portal_script(lang, table, columns):
     import json
 
-    lang = i18n.language(request)
     data = {"lang": lang, "menu": {k: i18n.word(v, lang) for k, v in i18n.strings()["column_menu"].items()},
             "open": i18n.t("open_text", lang)}
     if table and columns:
@@ -563,6 +583,14 @@ def extra_body_script(template, database, table, columns, view_name, request, da
 def portal_mobile_css(display_columns, page):
     if page is None:
         return mobile_css([c["name"] for c in display_columns])
+    cache = page.__dict__.setdefault("_form_parts", {})
+    key = ("mobile", page.show_all, tuple(c["name"] for c in display_columns))
+    if key not in cache:
+        cache[key] = _mobile_css(display_columns, page)
+    return cache[key]
+
+
+def _mobile_css(display_columns, page):
     return mobile_css([page.labels.get(c["name"]) or ("#" if c["name"] == "Link" else c["name"])
                        for c in display_columns if page.visible(c["name"])])
 
@@ -618,7 +646,8 @@ def filters_html(filters, filter_columns, display_columns, sort, sort_desc, form
         return escape(page.labels.get(c) or i18n.column_label(page.table, c, lang))
 
     lookups = list(filters.lookups())
-    op_options = {}
+    cache = page.__dict__.setdefault("_form_parts", {})  # the same for every request of this page
+    op_options = cache.setdefault("ops", {})
 
     def ops(selected):
         if selected not in op_options:
@@ -627,7 +656,10 @@ def filters_html(filters, filter_columns, display_columns, sort, sort_desc, form
                 f'{escape(i18n.operator(key, display, lang))}</option>' for key, display, no_arg in lookups)
         return op_options[selected]
 
-    column_options = {c: f'<option value="{escape(c)}">{label(c)}</option>' for c in filter_columns}
+    column_options = cache.get(("columns", tuple(filter_columns)))
+    if column_options is None:
+        column_options = cache[("columns", tuple(filter_columns))] = {
+            c: f'<option value="{escape(c)}">{label(c)}</option>' for c in filter_columns}
     out = [f'<form class="filters" action="{escape(action)}" method="get">']
     if search:
         out.append(f'<input type="hidden" name="_search" value="{escape(search)}">')
@@ -659,6 +691,14 @@ def filters_html(filters, filter_columns, display_columns, sort, sort_desc, form
 
 
 def column_help_html(columns, page, lang):
+    cache = page.__dict__.setdefault("_form_parts", {})
+    key = ("help", tuple(columns))
+    if key not in cache:
+        cache[key] = _column_help_html(columns, page, lang)
+    return cache[key]
+
+
+def _column_help_html(columns, page, lang):
     identifier = escape(i18n.t("column_identifier", lang))
     return Markup("".join(
         f'<dt>{escape(page.labels.get(c) or c)} <code title="{identifier}">{escape(c)}</code></dt>'
