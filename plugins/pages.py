@@ -157,64 +157,92 @@ def table_body_html(display_rows, page=None, truncate=None):
     """The rows of Datasette's _table.html (same markup) in one Python loop: Jinja's async rendering spends about
     ten steps a cell, a third of a 100-row HTML page's time (BENCHMARKS.md). With a TablePage: only the shown
     columns, values in the page's language (words of enumerated values, Vietnamese numbers and dates), names
-    behind foreign keys, and long text clipped (a click opens it; text Datasette cut links to the row)."""
+    behind foreign keys, and long text clipped (a click opens it; text Datasette cut links to the row). A
+    column's plan is made at its first cell, and a value's rendering is reused for the same value."""
     if page is None:
         return _plain_body(display_rows)
     out = []
-    opening = {}  # (column, value type, long) -> '<td class=…>', escaped once per page
-    visible = {}
-    formats, fk, open_text = page.formats, page.fk, escape(page.open_text)
+    plans = {}  # column -> (shown, kind, formatter or names, memo {raw: html}, '<td …>')
+    open_text = escape(page.open_text)
     for row in display_rows:
         out.append("<tr>")
         cells = row.cells if hasattr(row, "cells") else row
         get = None
-        row_url = None
+        pk_value = None
         for cell in cells:
             column = cell["column"]
-            show = visible.get(column)
-            if show is None:
-                show = visible[column] = page.visible(column)
-            if cell["value_type"] == "pk":
-                match = _HREF.search(str(cell["value"]))
-                row_url = match.group(1) if match else None
-            if not show:
+            plan = plans.get(column)
+            if plan is None:
+                plan = plans[column] = _plan(page, column, cell["value_type"])
+            shown, kind, how, memo, td, td_long = plan
+            if kind == "pk":
+                pk_value = cell["value"]
+                if shown:
+                    out.append(td)
+                    out.append(escape(pk_value))
+                    out.append("</td>")
+                continue
+            if not shown:
                 continue
             raw = cell["raw"]
-            value = cell["value"]
-            long = False
-            names = fk.get(column)
-            if names is not None and raw is not None and cell["value_type"] != "pk":
-                match = _HREF.search(str(value))
-                name = names.get(str(raw))
-                if match and name:
-                    value = Markup(f'<a href="{match.group(1)}" title="{escape(raw)}">{escape(name)}</a>')
-            else:
-                fmt = formats.get(column)
-                if fmt is not None and cell["value_type"] != "pk":
-                    if get is None:
-                        raws = {c["column"]: c["raw"] for c in cells}
-                        get = raws.get
-                    text = fmt(raw, get)
-                    value = escape(text) if text != "" else Markup("&nbsp;")
-                elif isinstance(raw, str) and len(raw) > LONG_TEXT:
-                    long = True
-                    value = escape(value)
-                    if truncate and len(raw) > truncate and row_url:
-                        value = Markup(f'{value} <a class="more" href="{escape(row_url)}">{open_text}</a>')
-                    value = Markup(f'<div class="clip">{value}</div>')
             if raw is None or raw == "":
-                if value == _NBSP:
-                    value = ""  # an empty cell: hidden in the phone layout (static/portal.css)
-            key = (column, cell["value_type"], long)
-            td = opening.get(key)
-            if td is None:
-                td = opening[key] = '<td class="col-{} type-{}{}">'.format(
-                    escape(to_css_class(column)), escape(key[1]), " long" if long else "")
+                html = memo.get(None) if kind == "fmt" else None
+                if html is None:
+                    html = ""
+                    if kind == "fmt":
+                        text = how(raw, None)
+                        html = memo[None] = str(escape(text)) if text else ""
+                out.append(td)
+                out.append(html)  # an empty cell is hidden in the phone layout (static/portal.css)
+                out.append("</td>")
+                continue
+            if kind == "fk":
+                key = raw if isinstance(raw, str) else str(raw)
+                html = memo.get(key)
+                if html is None:
+                    value = str(cell["value"])
+                    match = _HREF.search(value)
+                    name = how.get(key)
+                    html = memo[key] = (f'<a href="{match.group(1)}" title="{escape(raw)}">{escape(name)}</a>'
+                                        if match and name else str(escape(cell["value"])))
+            elif kind == "fmt":
+                html = memo.get(raw)
+                if html is None:
+                    html = memo[raw] = str(escape(how(raw, None))) or "&nbsp;"
+            elif kind == "rowfmt":
+                if get is None:
+                    get = {c["column"]: c["raw"] for c in cells}.get
+                html = str(escape(how(raw, get))) or "&nbsp;"
+            elif isinstance(raw, str) and len(raw) > LONG_TEXT:
+                html = str(escape(cell["value"]))
+                if truncate and len(raw) > truncate and pk_value is not None:
+                    match = _HREF.search(str(pk_value))
+                    if match:
+                        html += f' <a class="more" href="{match.group(1)}">{open_text}</a>'
+                out.append(td_long)
+                out.append(f'<div class="clip">{html}</div></td>')
+                continue
+            else:
+                html = str(escape(cell["value"]))
             out.append(td)
-            out.append(escape(value))
+            out.append(html)
             out.append("</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def _plan(page, column, value_type):
+    """How one column's cells are rendered on this page: (shown, kind, formatter or names, memo, <td>, <td long>)."""
+    css = escape(to_css_class(column))
+    if value_type == "pk":
+        return (page.visible(column), "pk", None, None, f'<td class="col-{css} type-pk">', None)
+    names = page.fk.get(column)
+    fmt = page.formats.get(column)
+    kind_css = {"number": "float", "integer": "int"}.get(i18n.field(page.table, column).get("type"), "str")
+    kind = "fk" if names is not None else ("rowfmt" if getattr(fmt, "row_dependent", False) else
+                                           "fmt" if fmt is not None else "plain")
+    return (page.visible(column), kind, names if kind == "fk" else fmt, {}, f'<td class="col-{css} type-{kind_css}">',
+            f'<td class="col-{css} type-{kind_css} long">')
 
 
 def _plain_body(display_rows):

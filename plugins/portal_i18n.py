@@ -138,6 +138,7 @@ def formatter(table, column, lang):
                 rank_of = get("rank_of")
                 return f"{i18n.t('rank_of', lang)} {vnformat.number(v, lang)}" + (f"/{rank_of}" if rank_of else "")
             return vnformat.number(v, lang)
+        indicator.row_dependent = True  # reads the row's unit and rank_of
         return indicator
     if kind == "number":
         return lambda v, get=None: vnformat.number(v, lang) if isinstance(v, (int, float)) else ("" if v is None else str(v))
