@@ -17,6 +17,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.serve.i18n import error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
 
@@ -63,8 +64,10 @@ def reply(send, status, message, wants_json):
         body = json.dumps({"ok": False, "error": message, "status": status}).encode()
         content_type = b"application/json; charset=utf-8"
     else:
-        body = (f"<!DOCTYPE html><html><head><title>Error {status}</title></head>"
-                f"<body><h1>Error {status}</h1><p>{escape(message)}</p></body></html>").encode()
+        # Vietnamese, as every page (issue 15); the message's known start is translated by scripts/serve/i18n.py.
+        body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status}</title></head>'
+                f"<body><h1>Lỗi {status}</h1><p>{escape(error_message(message))}</p>"
+                f'<p><a href="/">Về trang chủ</a></p></body></html>').encode()
         content_type = b"text/html; charset=utf-8"
 
     async def send_reply():
