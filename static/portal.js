@@ -1,4 +1,4 @@
-/* Small page helpers for templates/*.html (words come from window.PORTAL, written by plugins/portal_i18n.py):
+/* Small page helpers for templates/*.html (words come from the page's JSON data block #portal-data, written by plugins/portal_i18n.py):
    open clipped text on click; on English pages keep ?_lang=en on the portal's own links; translate the column
    menu of Datasette's table.js and the field names of the map's popups into the spec's labels. */
 (function () {
@@ -6,7 +6,8 @@
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
   onReady(function () {
-    var P = window.PORTAL || {};
+    var P = {}, data = document.getElementById("portal-data");  /* a JSON data block (templates/base.html) */
+    try { P = JSON.parse(data ? data.textContent : "{}"); } catch (e) { P = {}; }
     document.addEventListener("click", function (ev) {
       var clip = ev.target.closest && ev.target.closest("td.long, .table-lede");
       if (clip && !ev.target.closest("a")) { clip.classList.toggle("open"); }
