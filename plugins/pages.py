@@ -163,6 +163,7 @@ def table_body_html(display_rows, page=None, truncate=None):
     out = []
     plans = {}  # column -> (shown, kind, formatter or names, memo {raw: html}, '<td …>')
     open_text = escape(page.open_text)
+    bases = _inferred_bases(page.table)
     for row in display_rows:
         out.append("<tr>")
         cells = row.cells if hasattr(row, "cells") else row
@@ -191,6 +192,10 @@ def table_body_html(display_rows, page=None, truncate=None):
                     if kind == "fmt":
                         text = how(raw, None)
                         html = memo[None] = str(escape(text)) if text else ""
+                    elif kind == "rowfmt":  # e.g. a range printed as low – high, or "no money printed"
+                        if get is None:
+                            get = {c["column"]: c["raw"] for c in cells}.get
+                        html = str(escape(how(raw, get)))
                 out.append(td)
                 out.append(html)  # an empty cell is hidden in the phone layout (static/portal.css)
                 out.append("</td>")
@@ -223,11 +228,27 @@ def table_body_html(display_rows, page=None, truncate=None):
                 continue
             else:
                 html = str(escape(cell["value"]))
+            basis = bases.get(column)
+            if basis:  # an inferred value: its basis on the cell (the row page shows it in the inferred box)
+                if get is None:
+                    get = {c["column"]: c["raw"] for c in cells}.get
+                if get(basis):
+                    td = f'{td[:-1]} title="{escape(get(basis))}">'
             out.append(td)
             out.append(html)
             out.append("</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def _inferred_bases(table):
+    """{inferred column: its basis column} of a table spec (`inferred: {basis: …}`)."""
+    try:
+        fields = spec.table(table).fields
+    except KeyError:
+        return {}
+    return {f["name"]: f["inferred"]["basis"] for f in fields
+            if isinstance(f.get("inferred"), dict) and f["inferred"].get("basis")}
 
 
 def _plan(page, column, value_type):

@@ -34,6 +34,8 @@ LABEL_COLUMNS = _PAGES["link_label"]  # a shorter name than the spec's label col
 TITLE_COLUMNS = _PAGES["row_title"]  # the column that names a row in its page's title
 CODE_TITLES = set(_PAGES["row_title_with_key"])  # short official codes: shown after the name
 ARRAY_COLUMNS = _PAGES["key_lists"]  # JSON lists of another table's keys
+MONEY_COMPARATORS = {"capital_projects": "total_comparator", "project_money": "comparator"}  # the amount's comparator
+BOUND_SIGNS = {">", "≥", "<", "≤", "≈"}  # comparators shown before a number on table pages
 BACK_MARK = "!"  # in _back: "the previous page had no _next"; tilde-encoded tokens never contain "!"
 _labels_cache = {}
 
@@ -128,15 +130,28 @@ def formatter(table, column, lang):
     if column.endswith("_million_vnd"):
         none = i18n.t("no_money_short", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
         unit = " triệu đồng" if lang == "vi" else " million VND"
-        return lambda v, get=None: vnformat.number(v, lang) + unit if v is not None else none
+        comparator = MONEY_COMPARATORS.get(table)
+
+        def money(v, get=None):
+            if v is None:
+                return none
+            # "≈ 186.000 triệu đồng": a figure printed as approximate (or as a bound) never looks exact.
+            sign = get(comparator) if get and comparator else None
+            return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.number(v, lang) + unit
+        money.row_dependent = comparator is not None  # reads the row's comparator
+        return money
     if table == "indicators" and column in ("value", "value_low", "value_high"):
         def indicator(v, get=None):
             if v is None:
+                if column == "value" and get and get("comparator") == "range" and get("value_low") is not None:
+                    return f"{vnformat.number(get('value_low'), lang)} – {vnformat.number(get('value_high'), lang)}"
                 return ""
             if get and get("unit") == "rank" and column == "value":
                 rank_of = get("rank_of")
                 return f"{i18n.t('rank_of', lang)} {vnformat.number(v, lang)}" + (f"/{rank_of}" if rank_of else "")
-            return vnformat.number(v, lang)
+            # "≥ 80": a target printed as a bound never looks like an exact figure.
+            sign = get("comparator") if get and column == "value" else None
+            return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.number(v, lang)
         indicator.row_dependent = True  # reads the row's unit and rank_of
         return indicator
     if kind == "number":
@@ -153,7 +168,8 @@ def value_with_unit(table, column, value, get, lang):
     if column.endswith("_million_vnd"):
         if value is None:
             return i18n.t("no_money", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
-        return vnformat.money_million(value, lang)
+        sign = get(MONEY_COMPARATORS[table]) if table in MONEY_COMPARATORS else None
+        return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.money_million(value, lang)
     fmt = formatter(table, column, lang)
     text = fmt(value, get) if fmt else ("" if value is None else str(value))
     if column.endswith("_km2") and value is not None:
@@ -227,6 +243,16 @@ async def table_page(datasette, database, table, columns, request, lang):
         if not db.is_mutable:
             _labels_cache[key] = page
     return page.for_request(show_all)
+
+
+def _json_list(value):
+    import json
+
+    try:
+        keys = json.loads(value)
+    except ValueError:
+        return []
+    return keys if isinstance(keys, list) else []
 
 
 def names_of_list(names, value, get=None):
@@ -314,7 +340,19 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
         value = values[column]
         label = i18n.column_label(table, column, lang)
         html = None
-        if column in fks and value not in (None, ""):
+        other = ARRAY_COLUMNS.get(table, {}).get(column)
+        if other and isinstance(value, str):  # a JSON list of another table's keys: linked names, "—" when empty
+            value = keys = _json_list(value)
+            if keys:
+                names = await label_map(datasette, database, other)
+                html = Markup("; ").join(
+                    Markup('<a class="fk" href="{}" title="{}">{}</a>').format(
+                        with_lang(datasette.urls.row(database, other, tilde_encode(str(k))), lang), k,
+                        names.get(str(k), str(k))) for k in keys)
+            else:
+                value = None
+                html = Markup('<span class="empty">—</span>')
+        elif column in fks and value not in (None, ""):
             names = await label_map(datasette, database, fks[column])
             name = names.get(str(value), str(value))
             url = with_lang(datasette.urls.row(database, fks[column], tilde_encode(str(value))), lang)

@@ -16,6 +16,8 @@ PAGE_TYPES = {
     "table-wards": "/catalog/wards", "document-text": "/-/documents/dongthap-kh-215-2025",
     "row": "/catalog/capital_projects/" + tilde_encode("dongthap-kh-215-2025/A.II.4"),
     "row-ward": "/catalog/wards/28615",
+    "row-task-inferred": "/catalog/plan_tasks/" + tilde_encode("dongthap-kh-215-2025/III.1.a"),
+    "row-task-inferred-english": "/catalog/plan_tasks/" + tilde_encode("dongthap-kh-215-2025/III.1.a") + "?_lang=en",
     "passage": "/catalog/document_passages/" + tilde_encode("dongthap-kh-215-2025/0203")
                + "?_excerpt_of=" + tilde_encode("capital_projects/dongthap-kh-215-2025/A.II.4"),
     "query": "/catalog/former_unit_lookup?former_name=tan+ho+co&district=",

@@ -200,3 +200,17 @@ def test_every_interface_word_exists_in_both_languages():
     ui = i18n.strings()["ui"]
     assert used and not used - set(ui), sorted(used - set(ui))
     assert all(entry.get("vi") and entry.get("en") for entry in ui.values())
+
+
+def test_facet_and_paging_links_never_name_the_host(live_server):
+    """The portal's table page renders facet toggles (Datasette's absolute toggle_url) and its own next/previous
+    links: none may carry a Host header the visitor sent (plugins/http_policy.py replaces it before Datasette)."""
+    import httpx
+
+    page = httpx.get(live_server + "/catalog/plan_tasks?_facet=province_code&_facet=timing_kind",
+                     headers={"Host": "evil.example"}, timeout=30).text
+    assert 'class="facet-results"' in page and 'class="next-page"' in page
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert hrefs and "evil.example" not in page
+    facet_links = re.findall(r'<li><a href="([^"]+)">', page)
+    assert facet_links and all(h.startswith(("/", live_server)) for h in facet_links), facet_links[:3]
