@@ -16,10 +16,8 @@ import copy
 import datetime
 import os
 import re
-import sys
 from collections import Counter
 from functools import lru_cache, partial
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import path_with_replaced_args, tilde_encode

@@ -214,3 +214,23 @@ def test_facet_and_paging_links_never_name_the_host(live_server):
     assert hrefs and "evil.example" not in page
     facet_links = re.findall(r'<li><a href="([^"]+)">', page)
     assert facet_links and all(h.startswith(("/", live_server)) for h in facet_links), facet_links[:3]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_one_error_path_portal_page_for_html_json_for_data(client, lang):
+    """plugins/safe_errors.py is the one handle_exception: a request-caused exception on an HTML page gets the
+    portal's error page in the visitor's language (400, no exception text), the same request as JSON the fixed
+    bilingual message; plugins/param_guard.py's refusals use the same page."""
+    suffix = "&_lang=en" if lang == "en" else ""
+    page = client.get("/catalog/wards?code__in=[1,2" + suffix)
+    assert page.status_code == 400 and f'<html lang="{lang}">' in page.text and 'class="error-box"' in page.text
+    text = visible_text(page.text)
+    assert ("parameters are not valid" in text) == (lang == "en") and ("Tham số" in text) == (lang == "vi")
+    assert "invalid literal" not in text and "Traceback" not in text and "JSONDecodeError" not in text
+    data = client.get("/catalog/wards.json?code__in=[1,2" + suffix)
+    assert data.status_code == 400 and "Tham số" in data.json()["error"] and "parameters" in data.json()["error"]
+    guarded = client.get("/catalog/wards?_sort=name&_sort_desc=code" + suffix)
+    assert guarded.status_code == 400 and 'class="error-box"' in guarded.text and f'<html lang="{lang}">' in guarded.text
+    assert ("Chỉ dùng một trong hai" in guarded.text) == (lang == "vi")
+    missing = client.get("/catalog/wards/00000" + ("?_lang=en" if lang == "en" else ""))
+    assert missing.status_code == 404 and ("Record not found" in missing.text) == (lang == "en")
