@@ -1,4 +1,4 @@
-"""Template helpers: the home page's question cards, main tables and other tables (scripts/i18n.yml `home`), the `tilde_encode`
+"""Template helpers: the home page's question cards, main tables and other tables (scripts/serve/i18n.yml `home`), the `tilde_encode`
 filter the row page uses to link a row's source passage, and the parts of the table page rendered in Python.
 
 Datasette's Jinja environment is asynchronous, so every `{{ }}` of a loop costs about ten steps; the table's

@@ -234,3 +234,20 @@ def test_one_error_path_portal_page_for_html_json_for_data(client, lang):
     assert ("Chỉ dùng một trong hai" in guarded.text) == (lang == "vi")
     missing = client.get("/catalog/wards/00000" + ("?_lang=en" if lang == "en" else ""))
     assert missing.status_code == 404 and ("Record not found" in missing.text) == (lang == "en")
+
+
+def test_inferred_values_are_marked_inferred_in_both_languages(client):
+    """Issue 14 on the portal's row page: the inferred lead of a task and its basis sit in their own box, not among
+    the printed fields, in Vietnamese and in English; a task whose lead is printed has no such box."""
+    from datasette.utils import tilde_encode
+
+    path = "/catalog/plan_tasks/" + tilde_encode("dongthap-kh-215-2025/III.1.a")
+    for suffix, heading in (("", "Không in trong trích đoạn"), ("?_lang=en", "Not printed in the excerpt")):
+        page = client.get(path + suffix).text
+        box = re.search(r'<section class="inferred">(.*?)</section>', page, flags=re.S)
+        assert box and heading in box.group(1) and "Suy ra từ Mục VI.2.a" in box.group(1), suffix
+        assert "Sở Khoa học và Công nghệ" in box.group(1)
+        printed = re.search(r'<dl class="row-fields">(.*?)</dl>', page, flags=re.S).group(1)
+        assert "Suy ra từ" not in printed and "inferred_lead" not in printed
+    page = client.get("/catalog/plan_tasks?id=" + quote("dongthap-kh-215-2025/III.1.a", safe="")).text
+    assert re.search(r'<td class="col-inferred_lead_id type-str inferred" title="Suy ra từ Mục VI\.2\.a', page)
