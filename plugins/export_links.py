@@ -14,20 +14,12 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 
 from scripts.project import DATABASE_NAME, catalog_metadata
-from scripts.publish.dumps import URL_PREFIX, read_manifest, table_files
+from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest, table_files
 from scripts.publish.tabular import has_coordinates
+from scripts.serve import i18n, vnformat
 
-LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
 PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
                "_facet_size", "_json", "_trace"}
-
-
-def human_size(size):
-    """Vietnamese number format: 13,2 kB."""
-    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f}".replace(".", ",") + f" {unit}"
-    return f"{size} B"
 
 
 def result_links(base, params, columns, kind):
@@ -46,13 +38,14 @@ def result_links(base, params, columns, kind):
 def extra_template_vars(template, database, table, columns, request, datasette):
     if template not in ("table.html", "query.html") or database != DATABASE_NAME or request is None:
         return {}
+    lang = i18n.language(request)
     pairs = parse_qsl(request.query_string, keep_blank_values=True)
-    params = [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet")]
+    params = [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet") and k != i18n.PARAM]
     base = request.path
     db_path = datasette.get_database(DATABASE_NAME).path
     out = {"datapackage": URL_PREFIX + "datapackage.json"}
     if template == "table.html":
-        out["whole"] = [{**f, "label": LABELS[f["format"]], "size": human_size(f["bytes"])}
+        out["whole"] = [{**f, "label": LABELS[f["format"]], "size": vnformat.file_size(f["bytes"], lang)}
                         for f in table_files(db_path, table)]
         out["whole_rows"] = read_manifest(db_path).get("tables", {}).get(table)
         out["result"] = result_links(base, params, columns or [], "table") if params else []
@@ -64,10 +57,13 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         # required parameters are filled in, a canned query's downloads would be a 400: the page says what to fill.
         from datasette.utils import tilde_decode
 
-        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(
-            tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])) or {}).get("parameters") or {}
+        canned = tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])
+        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(canned) or {}).get(
+            "parameters") or {}
         given = dict(pairs)
-        out["missing"] = [name for name, spec in declared.items()
+        # Each as its input's label on the page (scripts/serve/i18n.yml `queries`), with its name.
+        out["missing"] = [{"name": name, "label": i18n.query_param(canned, name, lang)[0]}
+                          for name, spec in declared.items()
                           if spec.get("required") and not given.get(name, "").strip()]
         out["result"] = [] if out["missing"] else result_links(base, params, columns or [], "query")
     return {"catalog_exports": out}

@@ -6,7 +6,7 @@ Also: a NUL character anywhere in the parameters (SQLite rejects it, Datasette a
 Datasette raises a status-500 DatasetteError for `_sort` on a missing column, `_sort` with `_sort_desc`,
 a `_through` that is not the JSON it expects and a non-numeric `_timelimit`. These are the caller's
 mistakes, so they are checked here, before Datasette sees the request, and answered as Datasette answers
-other bad requests: `{"ok": false, "error": …, "status": 400}` (HTML for HTML pages).
+other bad requests: `{"ok": false, "error": …, "status": 400}` (for HTML pages the portal's error page).
 """
 import json
 import re
@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
+from datasette.utils.asgi import Request
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.serve.i18n import error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
 
@@ -58,21 +60,26 @@ async def problem(datasette, table, pk, params):
     return None
 
 
-def reply(send, status, message, wants_json):
+async def reply(datasette, scope, receive, send, status, message, wants_json):
     if wants_json:
         body = json.dumps({"ok": False, "error": message, "status": status}).encode()
         content_type = b"application/json; charset=utf-8"
     else:
-        body = (f"<!DOCTYPE html><html><head><title>Error {status}</title></head>"
-                f"<body><h1>Error {status}</h1><p>{escape(message)}</p></body></html>").encode()
+        # The portal's error page (templates/error.html) in the visitor's language, as plugins/safe_errors.py
+        # renders Datasette's errors; the message's known start is translated by scripts/serve/i18n.py.
+        try:
+            body = (await datasette.render_template(
+                ["error.html"], {"ok": False, "error": message, "status": status, "title": None},
+                # Outside Datasette's CSRF layer, which sets scope["csrftoken"]; the error page has no POST form.
+                request=Request({**scope, "csrftoken": lambda: ""}, receive), view_name="error")).encode()
+        except Exception:  # noqa: BLE001 — a page without templates rather than a second error
+            body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status} · Error {status}'
+                    f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(error_message(message))}</p>"
+                    f'<p><a href="/">Về trang chủ · Home</a></p></body></html>').encode()
         content_type = b"text/html; charset=utf-8"
-
-    async def send_reply():
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-    return send_reply()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 @hookimpl
@@ -84,7 +91,8 @@ def asgi_wrapper(datasette):
             match = scope["type"] == "http" and TABLE_ROUTE.match(path)
             query = unquote(scope.get("query_string", b"").decode("utf-8", "replace")) if scope["type"] == "http" else ""
             if "\x00" in query or "\x00" in scope.get("path", ""):  # SQLite refuses NUL in SQL text: a 500 otherwise
-                return await reply(send, 400, "Parameters may not contain NUL characters", bool(DATA_FORMAT.search(path)))
+                return await reply(datasette, scope, receive, send, 400, "Parameters may not contain NUL characters",
+                                   bool(DATA_FORMAT.search(path)))
             if match:
                 table = tilde_decode(match["table"])
                 db = datasette.get_database(DATABASE)
@@ -92,7 +100,7 @@ def asgi_wrapper(datasette):
                     params = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
                     found = await problem(datasette, table, match["pk"], params)
                     if found:
-                        return await reply(send, *found, bool(DATA_FORMAT.search(path)))
+                        return await reply(datasette, scope, receive, send, *found, bool(DATA_FORMAT.search(path)))
             await app(scope, receive, send)
 
         return guarded

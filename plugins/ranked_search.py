@@ -6,7 +6,8 @@ Datasette's own ?_search= filters one table and does not rank across tables, cor
 abbreviations, so the portal has its own view. The reading of the query (stop words, abbreviations, symbols,
 money) is scripts/search/query.py; typo correction scripts/search/typos.py; highlighting
 scripts/search/snippets.py; the context beside each result scripts/search/context.py. This module runs the
-steps, ranks, and holds the names shown to people that the table specs do not (ROW_KINDS, LABELS).
+steps and ranks; the names shown to people that the table specs do not hold are in scripts/serve/i18n.yml
+`search` (Vietnamese by default, English with ?_lang=en, on the page and in the JSON).
 
 Steps, each tried only when the previous found no curated row (what a step finds in the documents is kept):
   1. all words (stop words such as "bao nhiêu", "ở đâu", "của" dropped when other words remain);
@@ -43,38 +44,34 @@ from scripts.search import query as sq
 from scripts.search.context import context_items, fetch_context
 from scripts.search.snippets import highlight, marked_count
 from scripts.search.typos import correct, spelled, vocabulary, vocabulary_key
+from scripts.serve import i18n
 
 # ---------------------------------------------------------------------------------------------------------------
-# Names shown to people. What the table specs already say comes from them (scripts/spec.py): a result's kind
-# where the table's title names one row (agencies "Cơ quan", project_components "Hạng mục dự án"), the label of
-# a context item that is a column of the result's table (issued_on, issuer, value …), the words for an
-# indicator's kind (its categories' labels). Only words the specs do not hold are here: the one-row kind of
-# tables whose title names the collection ("Dự án, nhiệm vụ CNTT và chuyển đổi số" → "Dự án"), and the labels
-# of context items the search computes from other tables (province, owner, lead, "nay là" …).
-ROW_KINDS = {
-    "capital_projects": "Dự án", "plan_tasks": "Nhiệm vụ", "indicators": "Chỉ tiêu",
-    "decisions": "Quyết định, công văn", "wards": "Xã, phường", "ward_predecessors": "Đơn vị hành chính cũ",
-    "documents": "Văn bản", "document_passages": "Đoạn văn bản gốc",
-}
-LABELS = {
-    "province": "Tỉnh", "owner": "Chủ đầu tư", "period": "Thời gian thực hiện", "lead": "Chủ trì",
-    "deadline": "Thời hạn", "now": "nay là", "project": "Thuộc dự án", "document": "Văn bản", "heading": "Mục",
-}
+# Names shown to people, in the page's language. What the table specs already say comes from them
+# (scripts/spec.py): a result's kind where the table's title names one row (agencies "Cơ quan"), the label of a
+# context item that is a column of the result's table (issued_on, issuer, value …), the words for an indicator's
+# kind. The words the specs do not hold (the one-row kind of tables whose title names the collection, the labels
+# of context items the search computes from other tables: province, owner, lead, "nay là" …, the name of the
+# documents' group) are interface words: scripts/serve/i18n.yml `search`.
 CONTEXT_COLUMNS = {"indicator_kind": "kind"}  # context fields named otherwise than the column they show
-PASSAGES_GROUP = "Trong văn bản gốc"
 
 
-def kind(table):
-    return ROW_KINDS.get(table) or spec.table_title(table)
+def kind(table, lang="vi"):
+    return i18n.word(i18n.strings()["search"]["kinds"].get(table), lang) or spec.table_title(table, lang)
 
 
-def label(table, field):
-    """The Vietnamese label of a context item: LABELS, else the spec's label of the column it shows."""
-    return LABELS.get(field) or spec.column_label(table, CONTEXT_COLUMNS.get(field, field))
+def label(table, field, lang="vi"):
+    """The label of a context item: i18n.yml `search.labels`, else the spec's label of the column it shows."""
+    return (i18n.word(i18n.strings()["search"]["labels"].get(field), lang)
+            or spec.column_label(table, CONTEXT_COLUMNS.get(field, field), lang))
 
 
-def indicator_kinds():
-    return {v: spec.enum_label("indicators", "kind", v) for v in spec.table("indicators").categories("kind")}
+def passages_group(lang="vi"):
+    return i18n.word(i18n.strings()["search"]["passages_group"], lang)
+
+
+def indicator_kinds(lang="vi"):
+    return {v: spec.enum_label("indicators", "kind", v, lang) for v in spec.table("indicators").categories("kind")}
 # ---------------------------------------------------------------------------------------------------------------
 
 PASSAGES = "document_passages"
@@ -270,7 +267,7 @@ class Urls:
         return self.datasette.urls.row(DATABASE, table, ",".join(tilde(p) for p in str(pk).split(",")))
 
 
-def result(datasette, conn, entry, context, urls):
+def result(datasette, conn, entry, context, urls, lang="vi"):
     _, table, row, terms, prefix = entry
     pks = primary_keys(conn, table)
     pk_values = {k: row.get(k) for k in pks}
@@ -298,15 +295,15 @@ def result(datasette, conn, entry, context, urls):
         "title_text": title,
         "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
         "snippet_source": source_column,
-        "kind": kind(table),
+        "kind": kind(table, lang),
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
-                                 lambda field: label(table, field), indicator_kinds()),
+                                 lambda field: label(table, field, lang), indicator_kinds(lang)),
     }
 
 
-async def search(datasette, q):
-    """The answer to q as plain data: used by both the page and the JSON."""
+async def search(datasette, q, lang="vi"):
+    """The answer to q as plain data: used by both the page and the JSON (words in `lang`)."""
     q = unicodedata.normalize("NFC", q or "")[:MAX_QUERY]
     db = datasette.get_database(DATABASE)
     urls = Urls(datasette)
@@ -319,7 +316,7 @@ async def search(datasette, q):
                 return None
             used, suggestion, dropped, kind_hint, curated, passages = found
             context = fetch_context(conn, curated + passages)
-            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls)
+            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls, lang)
                                                           for e in curated + passages]
 
     found = await db.execute_fn(work)
@@ -332,7 +329,8 @@ async def search(datasette, q):
     if suggestion:
         corrected = " ".join(t.text for t in used[1])
         answer["suggestion"] = {"q": suggestion, "folded": corrected,
-                                "url": "/-/search?" + urllib.parse.urlencode({"q": suggestion})}
+                                "url": "/-/search?" + urllib.parse.urlencode(
+                                    {"q": suggestion, **({i18n.PARAM: lang} if lang != i18n.DEFAULT else {})})}
     for r in results:
         answer["more"].setdefault(r["table"], datasette.urls.table(DATABASE, r["table"]) + "?" +
                                   urllib.parse.urlencode({"_search": q}))
@@ -344,7 +342,7 @@ async def search_view(datasette, request):
     if len(q) > 1000:
         return Response.json({"ok": False, "error": "q is longer than 1000 characters", "status": 400}, status=400)
     try:
-        answer = await search(datasette, q)
+        answer = await search(datasette, q, i18n.language(request))
     except Exception as e:  # an interrupted (too slow) or malformed query is the caller's, never a 5xx
         message = "search took too long" if "interrupted" in str(e) else f"search failed: {e}"
         return Response.json({"ok": False, "error": message, "status": 400}, status=400)
@@ -357,7 +355,7 @@ async def search_view(datasette, request):
     for r in answer["results"]:
         r["title"], r["snippet"] = Markup(r["title"]), Markup(r["snippet"])
     return Response.html(await datasette.render_template("search.html", {
-        "q": q, "answer": answer, "curated": curated, "passages": passages, "passages_group": PASSAGES_GROUP,
+        "q": q, "answer": answer, "curated": curated, "passages": passages, "passages_group": passages_group(i18n.language(request)),
         "passages_url": answer["more"].get(PASSAGES)}, request=request))
 
 

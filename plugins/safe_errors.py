@@ -1,5 +1,6 @@
-"""Errors a request causes are answered 4xx with a message in Vietnamese and English, never 500, and no
-response carries internal SQL or exception text.
+"""The one error path: every exception a view raises is answered here — JSON for the data formats, the portal's
+error page (templates/error.html, Vietnamese or English as the visitor's page) for HTML — and no answer carries
+internal SQL or exception text.
 
 Why our own code: Datasette 0.65 lets many malformed requests escape as exceptions (a `_facet_array` that
 is not JSON, `code__in=[1,2`, a 400-digit number, `_where=1=1; drop …`, `_timelimit=abc`, a time-out while
@@ -13,20 +14,28 @@ not sent. The classification is scripts/serve/errors.py's, shared with the safet
 layer (plugins/http_policy.py), which also refuses methods other than GET, HEAD and OPTIONS with 405 and drops a
 cookie that does not parse before Datasette sees them; every answer here leaves through that layer and carries
 its headers (CORS, CSP, no-store).
+
+HTML pages (issue 15): Datasette 0.65's own handler renders error.html without the request, so its page could not
+know the visitor's language; this hook renders the portal's error.html itself, with the request, for Datasette's
+own 4xx (404, 403 …: status, title and message as Datasette words them, scripts/serve/errors.describe) and for the
+fixed messages above (the visitor's language only). JSON keeps Datasette's answer for its own 4xx and the fixed
+bilingual message for the rest. Only one plugin implements handle_exception, so no hook order decides the answer.
 """
 import sys
 import traceback
+from html import escape
 
 from datasette import Response, hookimpl
+from markupsafe import Markup
 
-from scripts.serve.errors import classify, message
+from scripts.serve.errors import classify, describe, message
+from scripts.serve.i18n import language
+
+DATA_FORMATS = (".json", ".geojson", ".jsonld")
 
 
-def error_response(datasette, path, status, text):
-    if path.split("?")[0].endswith((".json", ".geojson", ".jsonld")):
-        return Response.json({"ok": False, "error": text, "status": status, "title": None}, status=status)
-    from html import escape
-
+def error_response(status, text):
+    """A page without templates: when the portal's error page itself cannot be rendered."""
     body = (f"<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Lỗi {status} · Error {status}"
             f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(text)}</p>"
             f"<p><a href=\"/\">Trang chủ · Home</a></p></body></html>")
@@ -36,11 +45,29 @@ def error_response(datasette, path, status, text):
 @hookimpl
 def handle_exception(datasette, request, exception):
     found = classify(exception)
-    if found is None:
-        return None
-    status, parts = found
-    if status >= 500:
-        traceback.print_exception(exception, file=sys.stderr)
-    return error_response(datasette, request.path, status, message(parts))
+    wants_json = request is not None and request.path.split("?")[0].endswith(DATA_FORMATS)
+    if found is not None:
+        status, parts = found
+        if status >= 500:
+            traceback.print_exception(exception, file=sys.stderr)
+        if wants_json or request is None:
+            return Response.json({"ok": False, "error": message(parts), "status": status, "title": None},
+                                 status=status)
+        title, text = None, parts[1] if language(request) == "en" else parts[0]
+    elif wants_json or request is None:
+        return None  # Datasette's JSON answer for its own 4xx (its message, e.g. "Table not found: x")
+    else:
+        status, title, text, is_html = describe(exception)
+        if is_html:
+            text = Markup(text)
 
+    async def page():
+        info = {"ok": False, "error": text, "status": status, "title": title}
+        try:
+            html = await datasette.render_template(["error.html"], info, request=request, view_name="error")
+        except Exception as error:  # noqa: BLE001 — the error page must not become a second error
+            traceback.print_exception(error, file=sys.stderr)
+            return error_response(status, message(found[1]) if found else text)
+        return Response.html(html, status=status)
 
+    return page

@@ -398,6 +398,9 @@ def test_xlsx_of_a_view_is_usable(client, db):
 def test_canned_query_page_offers_downloads_only_once_its_parameters_are_given(client):
     empty = links_of(client, "/catalog/former_unit_lookup")
     assert not [a for a in empty.exports if a["data-export"] == "result"]
-    assert "fill in former_name" in client.get("/catalog/former_unit_lookup").text
+    # What to fill in, by the input's label, in the page's language (issue 15: Vietnamese first, English switch).
+    assert "Nhập «Tên xã, phường, thị trấn cũ» để tải kết quả" in client.get("/catalog/former_unit_lookup").text
+    assert "Fill in «Former commune or ward» to download the result" in client.get(
+        "/catalog/former_unit_lookup?_lang=en").text
     filled = links_of(client, "/catalog/former_unit_lookup?former_name=tan+ho+co")
     assert {a["data-format"] for a in filled.exports} == {"csv", "xlsx", "json", "jsonl", "geojson"}

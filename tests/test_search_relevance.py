@@ -176,7 +176,7 @@ def test_former_unit_says_what_it_is_now_with_a_link(client):
 
 def test_former_unit_row_page_says_what_it_is_now(client):
     page = client.get("/catalog/ward_predecessors/28615,28609").text
-    assert re.search(r'class="now-ward".*href="/catalog/wards/28615".*Xã Lương Hòa Lạc', page)
+    assert re.search(r'class="now-part-of">Nay thuộc <a href="/catalog/wards/28615">Xã Lương Hòa Lạc', page)
 
 
 def test_fast_folding_gives_the_words_of_fold(db):

@@ -116,9 +116,10 @@ def test_the_toy_table_is_served_with_its_labels_and_facets(toy_client):
     data = toy_client.json(f"/catalog/{TOY}.json?_facet=kind")
     assert [r[0] for r in data["rows"]] == ["a", "b"]
     assert {v["value"] for v in data["facet_results"]["kind"]["results"]} == {"trạm", "điểm"}
-    page = toy_client.get(f"/catalog/{TOY}").text
-    assert "Điểm thử nghiệm · Toy sites" in page
-    assert "Số lượt khách (lượt/năm) · visitors per year" in page
+    page = toy_client.get(f"/catalog/{TOY}").text  # Vietnamese by default, English with ?_lang=en (issue 15)
+    assert "<h1" in page and "Điểm thử nghiệm" in page and "Số lượt khách (lượt/năm)" in page
+    english = toy_client.get(f"/catalog/{TOY}?_lang=en").text
+    assert "Toy sites" in english and "visitors per year" in english
 
 
 def test_the_toy_table_is_searchable(toy_client):

@@ -31,6 +31,7 @@ URL_PREFIX = f"/-/{DIRECTORY}/"  # where the portal serves them (plugins/downloa
 BATCH = 1000
 FIELD_TYPES = {"TEXT": "string", "INTEGER": "integer", "REAL": "number", "FLOAT": "number", "NUMERIC": "number"}
 FORMATS = ["csv", "xlsx", "json", "jsonl", "geojson"]
+FORMAT_LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
 CSV_NOTE = ("CSV cho bảng tính: văn bản bắt đầu bằng = + - @ hay tab được thêm dấu ' ở đầu để không thành công thức "
             "(OWASP); JSON, JSON Lines và tệp SQLite giữ nguyên giá trị. · CSV for spreadsheets: text beginning with "
             "= + - @ or a tab carries a leading ' so it never runs as a formula (OWASP CSV injection); the JSON, JSON "

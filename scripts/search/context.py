@@ -3,7 +3,7 @@ owner, period and money of a project; lead and deadline of a task; value, unit a
 former unit is now ("nay là …") with its link; date and issuer of a decision or document.
 
 Each item carries a machine `value` (for the JSON) and a Vietnamese `text` (for the page: Vietnamese number and
-date formats), with the label the caller's mapping gives its field (plugins/ranked_search.py LABELS)."""
+date formats), with the label the caller's mapping gives its field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml `search`)."""
 import json
 
 PROVINCE = "(select name from provinces where code = {})"

@@ -60,6 +60,15 @@ def classify(exception):
     return 500, SERVER_ERROR
 
 
+def describe(exception):
+    """(status, title, message, message is HTML) of an exception classify() leaves to Datasette's own words — a
+    Base400 (404 not found, 403 …) or a DatasetteError under 500 —, read as Datasette 0.65's handler reads them,
+    so that the portal's error page (plugins/safe_errors.py) says what Datasette's would."""
+    if isinstance(exception, DatasetteError):
+        return exception.status, exception.title, exception.message, bool(exception.message_is_html)
+    return getattr(exception, "status", 400), None, exception.args[0] if exception.args else "", False
+
+
 def body(status, parts):
     """The JSON error body every layer answers with."""
     return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()
