@@ -345,8 +345,11 @@ def child_main(config_path):
         # the server.
         limit = LANE_MEMORY_MB * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-        server = uvicorn.Server(uvicorn.Config(child_app(datasette.app()), uds=config["socket"], lifespan="off", http="h11",
-                                               access_log=False, log_level="warning", timeout_keep_alive=1))
+        # h11, not httptools: h11 answers an HTTP/1.0 request unchunked, its body ending with the connection,
+        # which is what the proxy in LaneProcess.handle reads.
+        server = uvicorn.Server(uvicorn.Config(child_app(datasette.app()), uds=config["socket"], lifespan="off",
+                                               http="h11", access_log=False, log_level="warning",
+                                               timeout_keep_alive=1))
         await server.serve()
 
     asyncio.run(serve())
