@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -155,12 +156,16 @@ def test_a_stopped_server_leaves_no_lane_behind(built_project, kind, how):
     try:
         query_route(base)
         lane = the_lane(process.pid)
+        with open(f"/proc/{lane}/cmdline", "rb") as file:
+            directory = Path(file.read().split(b"\0")[-2].decode()).parent  # the lane's private directory
+        assert (directory / "lane.sock").exists()
         process.send_signal(how)
         process.wait(timeout=15)
         deadline = time.monotonic() + 10
         while alive(lane) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive(lane), f"lane {lane} outlived its server ({signal.Signals(how).name})"
+        assert not directory.exists()
     finally:
         if process.poll() is None:
             stop_server(process, log)

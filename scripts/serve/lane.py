@@ -18,10 +18,11 @@ directory. The server proxies each ad-hoc request there with its path, query and
 replaced by the policy layer) and passes the answer back through its own layers, so it leaves through
 plugins/http_policy.py once, with the same headers as any other answer.
 
-Lifecycle: started with the first ad-hoc request; a supervisor thread restarts it when it dies (after a short
-pause that grows if it keeps dying); stopped (SIGTERM, then SIGKILL) when the server process exits, and the
-child asks the kernel for SIGKILL if its parent dies without stopping it (PR_SET_PDEATHSIG), so no orphan
-outlives a server. One lane per server process: each uvicorn worker has its own.
+Lifecycle: started when the server has started (the lifespan's startup; in-process clients without a lifespan:
+with the first ad-hoc request); a supervisor thread restarts it when it dies (after a short pause that grows if it
+keeps dying), and requests meanwhile wait for the new one; stopped (SIGTERM, then SIGKILL) at the lifespan's
+shutdown or interpreter exit, and the child ends itself if its parent dies without stopping it (PR_SET_PDEATHSIG
+and a watchdog), so no orphan outlives a server. One lane per server process: each uvicorn worker has its own.
 
 Why our own code: Datasette 0.65 has one executor per instance, and no maintained plugin runs queries out of
 process; a small HTTP/1.0 client over the Unix socket (one connection a request, the body delimited by the
@@ -275,17 +276,30 @@ async def answer(send, status, parts, headers=()):
 
 # --- the child process ------------------------------------------------------------------------------------------
 
-def die_with_parent(parent):
-    """SIGKILL when the server process goes, however it goes (Linux); a parent already gone: exit now."""
+def die_with_parent(parent, directory):
+    """End this process, and remove the lane's directory, when the server process goes, however it goes: the
+    kernel sends SIGUSR1 when the parent dies (PR_SET_PDEATHSIG, Linux; not SIGTERM, which uvicorn would turn into a
+    graceful shutdown that ends the process by that signal before any clean-up), and a watchdog thread checks
+    the parent once a second where that is not available. A parent already gone: exit now."""
+
+    def leave(*_):
+        shutil.rmtree(directory, ignore_errors=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGUSR1, leave)
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGUSR1)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:
-        sys.exit(0)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        leave()
+
+    threading.Thread(target=watch, name="sql-lane-watchdog", daemon=True).start()
 
 
 def child_app(app):
@@ -321,7 +335,7 @@ def child_app(app):
 
 def child_main(config_path):
     config = json.loads(Path(config_path).read_text())
-    die_with_parent(config["parent"])
+    die_with_parent(config["parent"], Path(config_path).parent)
     os.nice(max(0, LANE_NICE - os.nice(0)))
     import uvicorn
 
