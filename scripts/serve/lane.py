@@ -184,35 +184,55 @@ class LaneProcess:
     async def connect(self):
         for _ in range(3):
             if await self.wait_ready():
+                process = self.process
                 try:
-                    return await asyncio.open_unix_connection(str(self.socket), limit=256 * 1024)
+                    return process, await asyncio.open_unix_connection(str(self.socket), limit=256 * 1024)
                 except OSError:  # it died between the check and the connection: wait for the next one
                     await asyncio.sleep(0.2)
-        return None
+        return None, None
+
+    async def suspect(self, process):
+        """A connection to `process` broke before its answer: no new request goes to it until it is known alive
+        (a dying lane still queues connections on its socket for a moment, and would drop them too); if it is
+        dying, the supervisor marks the next one ready."""
+        if self.process is not process:
+            return
+        self.ready.clear()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2
+        while process.poll() is None and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if process.poll() is None and self.process is process and connectable(self.socket):
+            self.ready.set()
 
     async def handle(self, scope, receive, send):
-        connection = await self.connect()
+        process, connection = await self.connect()
         if connection is None:
             return await answer(send, 503, LANE_UNAVAILABLE, [(b"retry-after", b"5")])
         reader, writer = connection
+        started = False
         try:
             writer.write(request_head(scope))
             await writer.drain()
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                return await answer(send, 400, LANE_STOPPED)
+            head = await reader.readuntil(b"\r\n\r\n")
             status, headers = parse_head(head)
             body = b"" if scope.get("method") == "HEAD" else await read_some(reader, WHOLE_BODY)
             streaming = len(body) >= WHOLE_BODY
             if not streaming and scope.get("method") != "HEAD":
                 headers.append((b"content-length", str(len(body)).encode()))
+            started = True
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body, "more_body": streaming})
             while streaming:
                 chunk = await reader.read(65536)
                 streaming = bool(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": streaming})
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            # The lane died under this request (most often: the query needed more memory than the lane may have).
+            await self.suspect(process)
+            if not started:
+                return await answer(send, 400, LANE_STOPPED)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})  # a cut answer ends
         finally:
             writer.close()
 
