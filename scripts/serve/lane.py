@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from urllib.parse import quote
 
@@ -76,6 +77,7 @@ class LaneProcess:
     def __init__(self, datasette):
         self.main = datasette
         self.directory = self.socket = None
+        self.turns = weakref.WeakKeyDictionary()  # event loop → its asyncio.Semaphore (see turn())
         self.process = None
         self.ready = threading.Event()
         self.stopping = False
@@ -205,7 +207,19 @@ class LaneProcess:
         if process.poll() is None and self.process is process and connectable(self.socket):
             self.ready.set()
 
+    def turn(self):
+        """One request in the lane at a time (it has one SQL thread anyway): a query's answer is rendered and sent
+        before the next query starts, instead of competing for the lane's CPU and GIL with the next runaway."""
+        loop = asyncio.get_running_loop()
+        if loop not in self.turns:
+            self.turns[loop] = asyncio.Semaphore(1)
+        return self.turns[loop]
+
     async def handle(self, scope, receive, send):
+        async with self.turn():
+            await self.proxy(scope, send)
+
+    async def proxy(self, scope, send):
         process, connection = await self.connect()
         if connection is None:
             return await answer(send, 503, LANE_UNAVAILABLE, [(b"retry-after", b"5")])
