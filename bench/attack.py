@@ -3,11 +3,12 @@ a `make serve`-style server (settings.json, one SQL thread) and a deployment-sty
 uvicorn, num_sql_threads 0, as deploy/Dockerfile runs it). Bounded: 4 wrk runs of DURATION seconds plus
 start-up, about a minute; loopback only.
 
-    .venv/bin/python -m bench.attack [--duration 10] [--no-lane]
+    .venv/bin/python -m bench.attack [--duration 10] [--no-lane] [--no-budget]
 
 The attack is a recursive CTE that never ends, sent once a second without waiting for the answer; each is
 stopped at the SQL time limit (1.5 s) with a 400. --no-lane sets CATALOG_SQL_LANE=0 (plugins/sql_lane.py off)
-to show what the lane buys.
+to show what the lane buys; --no-budget sets CATALOG_SQL_BUDGET_RATE=0, so the per-client time budget refuses none of
+the runaways and every one of them runs to the time limit (the worst case for the lane's isolation).
 """
 import argparse
 from collections import Counter
@@ -68,8 +69,11 @@ def main(argv=None):
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-lane", action="store_true")
+    parser.add_argument("--no-budget", action="store_true")
     args = parser.parse_args(argv)
     env_lane = {"CATALOG_SQL_LANE": "0"} if args.no_lane else {}
+    if args.no_budget:
+        env_lane["CATALOG_SQL_BUDGET_RATE"] = "0"
     figures = {}
     kinds = {
         "make serve": lambda port: servers.Server("attack-portal", [servers.PYTHON, "-m", "scripts.serve.portal", "--port",

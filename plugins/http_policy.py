@@ -18,8 +18,9 @@ the innermost):
                  scripts/serve/errors.py gives that exception (400 with a bilingual message when the request
                  caused it, else 500, its text logged, never sent) with the same headers.
   2. content-hashed URLs (deployment only: scripts/serve/internals.py) — redirects /catalog/… to /catalog-<hash>/…
-  3. sql_lane — ?sql= and ?_where= handed to a second Datasette on its own thread; 429 beyond a client's share
-     (that Datasette runs these same wrappers but this one: its answers leave through this layer once)
+  3. sql_lane — ?sql= and ?_where= proxied to the SQL lane, a child process running the same Datasette
+     (scripts/serve/lane.py); 429 beyond a client's share (the lane's Datasette runs these same wrappers but this
+     one and sql_lane's routing: its answers come back here and leave through this layer once)
   4. param_guard — malformed parameters answer 4xx
   5. format_defaults (tryfirst: innermost) — default page size and facets by format
   6. Datasette itself (its router, CSRF protection, views, its own error pages; plugins/safe_errors.py's
@@ -203,7 +204,7 @@ def asgi_wrapper(datasette):
 
     def wrap(app):
         if getattr(datasette, "_catalog_sql_lane", False):
-            return app  # plugins/sql_lane.py's second Datasette: its answers leave through the main one's layer
+            return app  # the SQL lane's Datasette (scripts/serve/lane.py): its answers leave through the server's layer
 
         async def http_policy(scope, receive, send):
             nonlocal owned

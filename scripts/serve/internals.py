@@ -318,6 +318,9 @@ SPEEDUPS = ["absolute_url", "tilde_encode_cache"]
 CORRECTNESS = ["sort_tiebreak"]  # installed wherever the catalog is served (plugins/sorted_paging.py)
 
 
+APPLIED = []  # what install() applied in this process (plugins/sql_lane.py's child process applies the same)
+
+
 def install(names=None, version=DATASETTE_VERSION):
     """Apply the named patches (all by default) if Datasette is the version they were written for; returns the
     names applied. On any other version nothing is applied and one line says so."""
@@ -328,9 +331,13 @@ def install(names=None, version=DATASETTE_VERSION):
         return []
     for name in names:
         BY_NAME[name].apply()
+        if name not in APPLIED:
+            APPLIED.append(name)
     return names
 
 
 def uninstall(names=None):
     for name in [p.name for p in PATCHES] if names is None else names:
         BY_NAME[name].revert()
+        if name in APPLIED:
+            APPLIED.remove(name)
