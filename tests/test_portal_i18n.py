@@ -251,3 +251,27 @@ def test_inferred_values_are_marked_inferred_in_both_languages(client):
         assert "Suy ra từ" not in printed and "inferred_lead" not in printed
     page = client.get("/catalog/plan_tasks?id=" + quote("dongthap-kh-215-2025/III.1.a", safe="")).text
     assert re.search(r'<td class="col-inferred_lead_id type-str inferred" title="Suy ra từ Mục VI\.2\.a', page)
+
+
+def test_search_page_words_follow_the_language(client):
+    """The ranked search page (issue 16) inside the portal (issue 15): kinds, context labels and the page's words
+    in Vietnamese by default and in English with _lang=en; the JSON follows the same switch."""
+    vi = client.get("/-/search?q=phu+kiet").text
+    en = client.get("/-/search?q=phu+kiet&_lang=en").text
+    assert '<html lang="vi">' in vi and "Đơn vị hành chính cũ" in vi and "nay là" in vi
+    assert '<html lang="en">' in en and ">Former unit<" in en and "now part of" in en
+    assert "Đơn vị hành chính cũ" not in en and "Gõ có dấu" not in en
+    assert client.json("/-/search.json?q=phu+kiet&_lang=en")["results"][0]["kind"] == "Former unit"
+
+
+def test_home_download_card_leads_to_every_tables_files(client):
+    """The question card 'Tải toàn bộ dữ liệu' points to the home page's list of whole-table files (issue 12's
+    /-/downloads/ files), which names every visible table and no hidden one (search_vocabulary)."""
+    page = client.get("/").text
+    card = re.search(r'<div class="card question">\s*<h3><a href="([^"]+)">Tải toàn bộ dữ liệu</a>', page)
+    assert card and card.group(1) == "#downloads"
+    section = page.split('id="downloads"', 1)[1].split("<h2", 1)[0]
+    visible = [t["name"] for t in client.json("/catalog.json")["tables"] if not t["hidden"]]
+    for table in visible:
+        assert f'href="/-/downloads/{table}.csv"' in section, table
+    assert "search_vocabulary" not in page
