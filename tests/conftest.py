@@ -1,6 +1,11 @@
-"""Shared fixtures: a catalog built from a clean copy of the project, and clients for it."""
+"""Shared fixtures and helpers of every capability folder (tests/loading, provenance, search, api, pages, exports,
+security, scale): a catalog built from a clean copy of the project, clients for it, the portal served as `make
+serve` and as the deployment serves it, and the headless browser. A folder's own helpers sit in its conftest.py."""
 import asyncio
+import json
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 def pytest_terminal_summary(terminalreporter):
     """Print the relevance score of the search test set in the normal pytest output. The tests record it on
-    the config as search_relevance: who → [(query, row in the top three)] (an attribute of the one config
-    object, because this file is imported twice: as conftest by pytest and as tests.conftest by the tests)."""
+    the config as search_relevance: who → [(query, row in the top three)] (tests/search/test_relevance.py; an
+    attribute of the one config object, so the summary does not depend on which module object recorded it)."""
     RELEVANCE = getattr(terminalreporter.config, "search_relevance", None)
     if not RELEVANCE:
         return
@@ -123,13 +128,11 @@ def client(catalog_path):
 @pytest.fixture(scope="session")
 def live_server(built_project):
     """The portal served as `make serve` serves it, on a free loopback port; yields its base URL."""
-    import os
-
     from bench.loopback import free_port, wait_until_serving
 
     port = free_port()
     # The per-client SQL time budget (plugins/sql_lane.py) is off: the whole suite shares this server from one
-    # address, and its runaways add up; tests/test_security.py checks the budget on a server of its own.
+    # address, and its runaways add up; tests/security/test_hardening.py checks the budget on a server of its own.
     env = {**os.environ, "PYTHONPATH": str(built_project), "CATALOG_TILE_LAYER": "/static/blank-tile.png",
            "CATALOG_SQL_BUDGET_RATE": "0"}
     log = open(built_project / "build" / "server.log", "w")
@@ -145,3 +148,66 @@ def live_server(built_project):
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+def count(db_path, table):
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return conn.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+
+def visible_tables(client):
+    return [t["name"] for t in client.json("/catalog.json")["tables"] if not t["hidden"]]
+
+
+@pytest.fixture(scope="module")
+def asgi_server(catalog_path, tmp_path_factory):
+    """scripts.serve.asgi under uvicorn on loopback, as deploy/ runs it."""
+    from bench.loopback import free_port, wait_until_serving
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CATALOG_DATABASE": str(catalog_path),
+           "CATALOG_SETTINGS": json.dumps({"num_sql_threads": 0})}
+    log = tmp_path_factory.mktemp("asgi") / "server.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "scripts.serve.asgi:app", "--host", "127.0.0.1",
+                                    "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, process, timeout=30, log=log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+# --- the headless browser (issue 7: Debian's chromium driven by Playwright, against the live portal); tests that
+# use it are marked `browser`. Screenshots are saved under test-artifacts/ for people to look at.
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # No lookups outside this machine: the portal is on loopback, everything else fails at once.
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+]
+
+
+@pytest.fixture(scope="module")
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is installed by `make test` (make browser)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base = live_server
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)

@@ -3,7 +3,7 @@ from what the build reads. The README holds it between cog markers; regenerate a
 
     PYTHONPATH=. .venv/bin/python -m cogapp -r sources/curated/README.md
 
-and tests/test_specs.py fails while the README and the specs disagree (cogapp --check).
+and tests/loading/test_specs.py fails while the README and the specs disagree (cogapp --check).
 """
 from scripts import spec
 

@@ -284,7 +284,7 @@ def fast_fold(text: str) -> str:
     """fold() for matching words, in C-speed steps (the ranking folds every candidate row on each request):
     đ → d, decompose, drop the combining marks, lower case; a character outside ASCII that is left (not a
     Vietnamese letter, e.g. the OCR's ligature "ﬁ") becomes "?", a word break. Same words as fold() on every
-    name and title of the catalog (tests/test_search_relevance.py checks)."""
+    name and title of the catalog (tests/search/test_relevance.py checks)."""
     text = text or ""
     if text.isascii():
         return text.lower()

@@ -2,8 +2,8 @@
 written and measured against (SUPPORTED); on any other version `install()` applies nothing and logs one line, so
 the portal runs as plain Datasette (slower, same pages). Only the deployment's ASGI entry point
 (scripts/serve/asgi.py) installs the speed patches; `make serve` and the tests' Datasette run without them, and
-tests/test_scale.py checks every page is byte-for-byte the same with and without them. The one correctness patch
-(sort_tiebreak, below) is installed everywhere the catalog is served.
+tests/scale/test_deployment.py checks every page is byte-for-byte the same with and without them. The one
+correctness patch (sort_tiebreak, below) is installed everywhere the catalog is served.
 
 Each patch names the BENCHMARKS.md row that justifies it and its measured gain. The steps table measures the
 helper patches only together ("6 + faster Datasette helpers": +19–34%); each one's own share comes from
@@ -33,7 +33,7 @@ page, two runs of `python -m bench.internals --rounds 9`; the 5% rule asks for �
   the patch appends the primary key (or rowid) to exactly the statement the table view builds (`select … from
   <table> [where …] order by <column>[ desc] limit <n>`), so every page uses the same total order. Unlike the
   others it is installed wherever the catalog is served — `make serve`, the tests and the deployment — by the
-  startup hook of plugins/sorted_paging.py (CORRECTNESS); tests/test_downloads.py pages through every table,
+  startup hook of plugins/sorted_paging.py (CORRECTNESS); tests/api/test_paging.py pages through every table,
   sortable column and direction and fails without it (e.g. on another Datasette version).
 
 Dropped (no page gained 5% in both runs; Datasette's own code runs again): facet links re-parsing
@@ -308,7 +308,7 @@ PATCHES = [
     Patch("hashed_urls", "BENCHMARKS.md step 10 'nginx cache (repeats)': 39–180× the uncached deployment",
           apply=lambda: pm.register(HASHED_URLS, name="catalog_hashed_urls"),
           revert=lambda: pm.unregister(HASHED_URLS)),
-    Patch("sort_tiebreak", "correctness: sorted paging never loses or repeats a row (tests/test_downloads.py pages "
+    Patch("sort_tiebreak", "correctness: sorted paging never loses or repeats a row (tests/api/test_paging.py pages "
           "every table, sortable column and direction; 93 of 356 cases failed without it)",
           [(Database, "execute", _tiebreak_execute)]),
 ]

@@ -1,42 +1,17 @@
-"""Issue 12: every download whole and correct; sorted paging exact; formats only where they make sense."""
-import pytest
+"""Issue 12: every download whole and correct; formats only where they make sense (sorted paging exact:
+tests/api/test_paging.py)."""
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
-PAGE = 40
-
-
-def visible_tables(client):
-    return [t["name"] for t in client.json("/catalog.json")["tables"] if not t["hidden"]]
-
-
-def test_sorted_paging_walks_every_row_once_for_every_table_column_and_direction(client, db):
-    cases = 0
-    for table in visible_tables(client):
-        keys = db[table].pks if db[table].use_rowid is False else ["rowid"]
-        expected = sorted(tuple(r) for r in db.execute(f"select {', '.join(f'[{k}]' for k in keys)} from [{table}]"))
-        for column in [c.name for c in db[table].columns]:
-            for direction in ("_sort", "_sort_desc"):
-                seen, url = [], f"/catalog/{table}.json?{direction}={column}&_size={PAGE}&_shape=objects&_col={keys[0]}"
-                while url:
-                    page = client.json(url)
-                    seen += [tuple(row[k] for k in keys) for row in page["rows"]]
-                    url = page["next_url"] and page["next_url"].split("://", 1)[-1].split("/", 1)[-1]
-                    url = url and "/" + url
-                assert sorted(seen) == expected, (table, column, direction, len(seen), len(expected))
-                cases += 1
-    print(f"\nsorted paging: {cases} table × column × direction cases exact")
-    assert cases > 300
-
+from tests.conftest import copy_project, run_build, visible_tables
 
 # --- Real clients on every table and format ---------------------------------------------------------------------
-
-import csv  # noqa: E402
-import hashlib  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import zipfile  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-from urllib.parse import urljoin, urlsplit  # noqa: E402
 
 SAMPLE = 25  # rows compared value by value per table and format (first, last and evenly spread)
 
@@ -294,8 +269,6 @@ def test_whole_views_stream_past_max_returned_rows(client, db):
 
 
 def test_a_failed_build_leaves_the_previous_downloads(tmp_path):
-    from conftest import copy_project, run_build
-
     project = copy_project(tmp_path / "p")
     assert run_build(project).returncode == 0
     downloads = project / "build" / "downloads"

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_security import RUNAWAY_CTE, start_server, stop_server
+from tests.security.conftest import RUNAWAY_CTE, start_server, stop_server
 
 # 40 columns of 64 kB (the largest value SQLite may build here) over a cross join: ~2.6 MB a row, and Datasette
 # fetches up to 1,001 rows. Before the lane had its own memory bound it took a server to ~640 MB.

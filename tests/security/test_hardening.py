@@ -4,7 +4,6 @@ Each must fail safely: stopped within the time limit + 0.5 s, answered 4xx with 
 without starving the rest of the portal."""
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -13,9 +12,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.security.conftest import RUNAWAY_CTE, start_server, stop_server
+
 TIME_LIMIT_S = 1.5
 SLACK_S = 0.5
-RUNAWAY_CTE = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 
 # (SQL, what happens) — each must be answered within the time limit + 0.5 s, never with a 5xx.
 RUNAWAYS = [
@@ -35,29 +35,6 @@ RUNAWAYS = [
     "with recursive c(x) as (select 'x' union all select x || x from c) select length(x) from c",
     "select randomblob(10000000) from wards limit 50",
 ]
-
-
-def start_server(project, name, command, env):
-    from bench.loopback import free_port, wait_until_serving
-
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(project), "CATALOG_SQL_BUDGET_RATE": "0", **env}
-    log = open(project / "build" / f"{name}.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", *command(port)], cwd=project, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until_serving(base, process, timeout=30, log=log.name) == 200
-    except BaseException:
-        process.kill()
-        raise
-    return base, process, log
-
-
-def stop_server(process, log):
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
 
 
 @pytest.fixture(scope="module")

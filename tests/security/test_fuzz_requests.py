@@ -1,8 +1,8 @@
 """Issue 13: our own fuzzer — methods, headers, paths and parameters an attacker would send, at least
 MIN_REQUESTS of them within TIME_BUDGET_S — finds no response >= 500 from the portal as `make serve` runs it.
 
-Where schemathesis (tests/test_fuzz.py) generates what the OpenAPI description allows, this sends what it
-does not: every Datasette parameter with hostile values (broken JSON, 400-digit numbers, NUL, invisible and
+Where schemathesis (tests/security/test_fuzz_openapi.py) generates what the OpenAPI description allows, this sends
+what it does not: every Datasette parameter with hostile values (broken JSON, 400-digit numbers, NUL, invisible and
 right-to-left characters, SQL fragments, 10,000-character strings), methods other than GET, odd headers.
 Seeded, so a failure can be replayed."""
 import random
