@@ -126,3 +126,16 @@ def test_facet_values_wrap_between_words(live_server):
             assert broken == [], broken[:3]
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("sql,english,vietnamese", [
+    ("select 1 from", "incomplete input", "Câu lệnh chưa hết"),
+    ("select 1; select 2", "You can only execute one statement", "Mỗi lần chỉ chạy được một câu lệnh"),
+    ("select abs()", "wrong number of arguments", "Sai số đối số của hàm"),
+])
+def test_sql_editor_errors_in_vietnamese(client, sql, english, vietnamese):
+    page = client.get("/catalog", params={"sql": sql})
+    assert page.status_code == 400
+    text = visible_text(page.text)
+    assert vietnamese in text and english not in text, text[:400]
+    assert english in visible_text(client.get("/catalog", params={"sql": sql, "_lang": "en"}).text)
