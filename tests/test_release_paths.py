@@ -139,3 +139,17 @@ def test_sql_editor_errors_in_vietnamese(client, sql, english, vietnamese):
     text = visible_text(page.text)
     assert vietnamese in text and english not in text, text[:400]
     assert english in visible_text(client.get("/catalog", params={"sql": sql, "_lang": "en"}).text)
+
+
+def test_money_per_owner_shows_the_kind_of_money_in_words(client):
+    """The stored words allocated/planned/proposed are shown as the spec's Vietnamese words on the page (they
+    were shown raw), in English with _lang=en, and stay machine values in the data formats."""
+    cells = lambda page: {html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                          for c in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)}
+    vi = cells(client.get("/catalog/money_per_owner").text)
+    assert {"đã cấp", "dự kiến bố trí"} <= vi and not {"allocated", "planned", "proposed"} & vi
+    assert "allocated" in cells(client.get("/catalog/money_per_owner?_lang=en").text)
+    rows = client.json("/catalog/money_per_owner.json?_shape=array")
+    assert {r["measure"] for r in rows} >= {"allocated", "planned"}
+    headers = header_labels(client.get("/catalog/money_per_owner").text)
+    assert len(headers) == len(set(headers)), headers
