@@ -28,6 +28,7 @@ from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_metadata
 from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
                                      machine_row, write_xlsx)
+from scripts.serve.i18n import query_column_label
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
 WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
@@ -185,6 +186,16 @@ def chunked(fmt, source, bom, nl):
     return generate()
 
 
+def xlsx_label_for(datasette, kind, name):
+    """The XLSX header words: a table's column titles from its spec; a canned query's the labels its page shows
+    (scripts/serve/i18n.py query_column_label); an ad-hoc SQL query's its own column names."""
+    if kind == "table":
+        return lambda c: spec.column_label(name, c)
+    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+        return lambda c: query_column_label(name, c)
+    return str
+
+
 async def export(datasette, scope, send, kind, name, fmt, json_path):
     query = scope.get("query_string", b"").decode("latin-1")
     raw = dict(parse_qsl(query, keep_blank_values=True))
@@ -222,7 +233,7 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
         view = scope.get("path", "") + ("?" + query if query else "")
         out = io.BytesIO()
         write_xlsx(out, source.columns, [rows], labelled=source.labelled,
-                   label_for=(lambda c: spec.column_label(name, c)) if kind == "table" else str,
+                   label_for=xlsx_label_for(datasette, kind, name),
                    sheet_title=name, source_rows=await source_rows(datasette, name, title, view, rows))
         body = out.getvalue()
         await send({"type": "http.response.start", "status": 200,

@@ -34,7 +34,7 @@ async def problem(datasette, table, pk, params):
     if pk is not None:
         keys = await db.primary_keys(table) or ["rowid"]
         if len(pk.split(",")) != len(keys):  # parts are separated by a literal comma, encoded ones are ~2C
-            return 404, f"Record not found: {table} rows are addressed by {', '.join(keys)}"
+            return 404, f"Record not found, the key has the wrong number of parts: {table} ({', '.join(keys)})"
         return None
     columns = set(await db.table_columns(table))
     if not await db.primary_keys(table):
@@ -44,7 +44,7 @@ async def problem(datasette, table, pk, params):
         return 400, "Use _sort or _sort_desc, not both"
     for name, value in (("_sort", sort), ("_sort_desc", sort_desc)):
         if value and value not in columns:
-            return 400, f"Cannot sort by {value!r}: {table} has no such column"
+            return 400, f"Cannot sort, no such column: {value!r}"
     for through in params.get("_through", []):
         try:
             spec = json.loads(through)

@@ -34,7 +34,7 @@ from functools import lru_cache
 
 from datasette import hookimpl
 from datasette.utils import sqlite_timelimit, tilde_encode
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
 from scripts import spec
@@ -340,6 +340,8 @@ async def search(datasette, q, lang="vi"):
 async def search_view(datasette, request):
     q = request.args.get("q", "")
     if len(q) > 1000:
+        if request.url_vars.get("format") != "json":  # the portal's error page in the visitor's language
+            raise BadRequest("q is longer than 1000 characters")
         return Response.json({"ok": False, "error": "q is longer than 1000 characters", "status": 400}, status=400)
     try:
         answer = await search(datasette, q, i18n.language(request))
