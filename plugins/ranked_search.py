@@ -267,7 +267,7 @@ class Urls:
         return self.datasette.urls.row(DATABASE, table, ",".join(tilde(p) for p in str(pk).split(",")))
 
 
-def result(datasette, conn, entry, context, urls, lang="vi"):
+def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
     _, table, row, terms, prefix = entry
     pks = primary_keys(conn, table)
     pk_values = {k: row.get(k) for k in pks}
@@ -298,7 +298,7 @@ def result(datasette, conn, entry, context, urls, lang="vi"):
         "kind": kind(table, lang),
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
-                                 lambda field: label(table, field, lang), indicator_kinds(lang)),
+                                 lambda field: label(table, field, lang), kinds),
     }
 
 
@@ -308,6 +308,7 @@ async def search(datasette, q, lang="vi"):
     db = datasette.get_database(DATABASE)
     urls = Urls(datasette)
     limit = datasette.setting("sql_time_limit_ms")
+    kinds = indicator_kinds(lang)  # the words for an indicator's kind: the same for every result
 
     def work(conn):
         with sqlite_timelimit(conn, limit):
@@ -316,7 +317,7 @@ async def search(datasette, q, lang="vi"):
                 return None
             used, suggestion, dropped, kind_hint, curated, passages = found
             context = fetch_context(conn, curated + passages)
-            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls, lang)
+            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls, kinds, lang)
                                                           for e in curated + passages]
 
     found = await db.execute_fn(work)
