@@ -200,19 +200,19 @@ def cache_control(scope, status, headers):
 
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
-    owned = None
+    owned = names = None  # the headers this layer sets, and their names (with cache-control): made at the first request
 
     def wrap(app):
         if getattr(datasette, "_catalog_sql_lane", False):
             return app  # the SQL lane's Datasette (scripts/serve/lane.py): its answers leave through the server's layer
 
         async def http_policy(scope, receive, send):
-            nonlocal owned
+            nonlocal owned, names
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
             if owned is None:
                 owned = await response_headers(datasette)
-            names = {name for name, _ in owned} | {b"cache-control"}
+                names = {name for name, _ in owned} | {b"cache-control"}
             scope = without_bad_cookies(with_public_host(scope))
             started = False
 
