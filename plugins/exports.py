@@ -227,9 +227,8 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
                (b"content-disposition", f'attachment; filename="{filename}"'.encode())]
     if fmt == "xlsx":
         rows = [row async for batch in source.batches() for row in batch]
-        title = str(((catalog_metadata(datasette.metadata()).get("tables") or {}).get(name) or {}).get("title", name)
-                    if kind == "table" else ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(name)
-                                             or {}).get("title", name))
+        section = "tables" if kind == "table" else "queries"
+        title = str(((catalog_metadata(datasette.metadata()).get(section) or {}).get(name) or {}).get("title", name))
         view = scope.get("path", "") + ("?" + query if query else "")
         out = io.BytesIO()
         write_xlsx(out, source.columns, [rows], labelled=source.labelled,
