@@ -24,6 +24,7 @@ from datasette.utils import path_with_replaced_args, tilde_encode
 from markupsafe import Markup, escape
 
 from scripts import spec as specs
+from scripts.project import DATABASE_NAME
 from scripts.serve import i18n, vnformat
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
@@ -62,7 +63,7 @@ def with_lang(url, lang):
 
 def build_date(datasette, lang):
     try:
-        db = datasette.get_database(specs_database())
+        db = datasette.get_database(DATABASE_NAME)
         key = (db.path, "__mtime")
         if key not in _labels_cache:
             _labels_cache[key] = os.path.getmtime(db.path)
@@ -71,12 +72,6 @@ def build_date(datasette, lang):
         return ""
     day = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
     return vnformat.date(day, lang)
-
-
-def specs_database():
-    from scripts.project import DATABASE_NAME
-
-    return DATABASE_NAME
 
 
 # --- names behind foreign keys ---------------------------------------------------------------------------------
