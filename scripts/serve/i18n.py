@@ -67,15 +67,13 @@ def _spec_table(table):
 
 
 def column_label(table, column, lang=DEFAULT):
-    t_ = _spec_table(table)
-    field = t_.by_name.get(column) if t_ else None
-    return (spec.in_language(field.get("title"), lang) if field else None) or column
+    f = field(table, column)
+    return (spec.in_language(f.get("title"), lang) if f else None) or column
 
 
 def column_description(table, column, lang=DEFAULT):
-    t_ = _spec_table(table)
-    field = t_.by_name.get(column) if t_ else None
-    return spec.in_language(field.get("description"), lang) if field else None
+    f = field(table, column)
+    return spec.in_language(f.get("description"), lang) if f else None
 
 
 def table_title(table, lang=DEFAULT):
@@ -91,10 +89,8 @@ def table_description(table, lang=DEFAULT):
 @lru_cache(maxsize=256)
 def enum_words(table, column, lang=DEFAULT) -> dict:
     """{stored value: words} for a column with categories ({} otherwise)."""
-    t_ = _spec_table(table)
-    field = (t_.by_name.get(column) if t_ else None) or {}
     out = {}
-    for c in field.get("categories") or []:
+    for c in field(table, column).get("categories") or []:
         if isinstance(c, dict) and c.get("label"):
             out[c["value"]] = spec.in_language(c["label"], lang)
     return out
