@@ -3,7 +3,7 @@
 enumerated values come from the table specs (scripts/spec.py).
 
 Why the URL and not a cookie: pages under the content-hashed database URLs are cached for a year by proxies and
-CDNs (scripts/asgi.py); a page whose language depended on a cookie would be served in the wrong language from the
+CDNs (scripts/serve/asgi.py); a page whose language depended on a cookie would be served in the wrong language from the
 cache. `_lang` starts with an underscore, so Datasette ignores it as a filter and carries it through its own links
 (facets, sorting, next page); static/portal.js adds it to the portal's other links on English pages."""
 from functools import lru_cache
@@ -132,13 +132,8 @@ def query_column_label(name, column, lang=DEFAULT):
     own = (query_config(name).get("columns") or {}).get(column) or (strings().get("query_columns") or {}).get(column)
     if own:
         return word(own, lang)
-    table, col = query_source(name, column)
-    if table:
-        return column_label(table, col, lang)
-    for t_ in spec.tables().values():  # a column named as in some table: that table's label
-        if column in t_.by_name:
-            return column_label(t_.name, column, lang)
-    return column
+    table, col = query_source(name, column)  # query_source() already falls back to any table with the column
+    return column_label(table, col, lang) if table else column
 
 
 def query_param(name, param, lang=DEFAULT):
