@@ -72,3 +72,12 @@ def describe(exception):
 def body(status, parts):
     """The JSON error body every layer answers with."""
     return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()
+
+
+async def answer(send, status, parts, headers=()):
+    """body() sent as a whole ASGI response, by a layer that answers before or instead of Datasette."""
+    payload = body(status, parts)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(payload)).encode()),
+        *headers]})
+    await send({"type": "http.response.body", "body": payload})

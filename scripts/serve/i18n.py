@@ -3,7 +3,7 @@
 enumerated values come from the table specs (scripts/spec.py).
 
 Why the URL and not a cookie: pages under the content-hashed database URLs are cached for a year by proxies and
-CDNs (scripts/asgi.py); a page whose language depended on a cookie would be served in the wrong language from the
+CDNs (scripts/serve/asgi.py); a page whose language depended on a cookie would be served in the wrong language from the
 cache. `_lang` starts with an underscore, so Datasette ignores it as a filter and carries it through its own links
 (facets, sorting, next page); static/portal.js adds it to the portal's other links on English pages."""
 from functools import lru_cache
@@ -67,15 +67,13 @@ def _spec_table(table):
 
 
 def column_label(table, column, lang=DEFAULT):
-    t_ = _spec_table(table)
-    field = t_.by_name.get(column) if t_ else None
-    return (spec.in_language(field.get("title"), lang) if field else None) or column
+    f = field(table, column)
+    return (spec.in_language(f.get("title"), lang) if f else None) or column
 
 
 def column_description(table, column, lang=DEFAULT):
-    t_ = _spec_table(table)
-    field = t_.by_name.get(column) if t_ else None
-    return spec.in_language(field.get("description"), lang) if field else None
+    f = field(table, column)
+    return spec.in_language(f.get("description"), lang) if f else None
 
 
 def table_title(table, lang=DEFAULT):
@@ -91,10 +89,8 @@ def table_description(table, lang=DEFAULT):
 @lru_cache(maxsize=256)
 def enum_words(table, column, lang=DEFAULT) -> dict:
     """{stored value: words} for a column with categories ({} otherwise)."""
-    t_ = _spec_table(table)
-    field = (t_.by_name.get(column) if t_ else None) or {}
     out = {}
-    for c in field.get("categories") or []:
+    for c in field(table, column).get("categories") or []:
         if isinstance(c, dict) and c.get("label"):
             out[c["value"]] = spec.in_language(c["label"], lang)
     return out
@@ -136,13 +132,8 @@ def query_column_label(name, column, lang=DEFAULT):
     own = (query_config(name).get("columns") or {}).get(column) or (strings().get("query_columns") or {}).get(column)
     if own:
         return word(own, lang)
-    table, col = query_source(name, column)
-    if table:
-        return column_label(table, col, lang)
-    for t_ in spec.tables().values():  # a column named as in some table: that table's label
-        if column in t_.by_name:
-            return column_label(t_.name, column, lang)
-    return column
+    table, col = query_source(name, column)  # query_source() already falls back to any table with the column
+    return column_label(table, col, lang) if table else column
 
 
 def query_param(name, param, lang=DEFAULT):

@@ -301,11 +301,7 @@ async def read_some(reader, size):
 
 
 async def answer(send, status, parts, headers=()):
-    body = errors.body(status, parts)
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), *headers]})
-    await send({"type": "http.response.body", "body": body})
+    await errors.answer(send, status, parts, [(b"cache-control", b"no-store"), *headers])
 
 
 # --- the child process ------------------------------------------------------------------------------------------
