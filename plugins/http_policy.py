@@ -167,14 +167,6 @@ def without_bad_cookies(scope):
     return {**scope, "headers": [(k, v) for k, v in headers if k != b"cookie" or parses(v)]}
 
 
-async def answer(send, status, parts, headers=()):
-    body = errors.body(status, parts)
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        *headers]})
-    await send({"type": "http.response.body", "body": body})
-
-
 def is_ad_hoc_sql(scope):
     return any(k == "sql" for k, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
@@ -230,7 +222,8 @@ def asgi_wrapper(datasette):
                 await send(message)
 
             if scope.get("method", "GET") not in ALLOWED_METHODS:
-                return await answer(send_with_policy, 405, READ_ONLY, [(b"allow", ", ".join(ALLOWED_METHODS).encode())])
+                return await errors.answer(send_with_policy, 405, READ_ONLY,
+                                           [(b"allow", ", ".join(ALLOWED_METHODS).encode())])
             try:
                 await app(scope, receive, send_with_policy)
             except Exception as exception:
@@ -239,7 +232,7 @@ def asgi_wrapper(datasette):
                 status, parts = errors.classify(exception) or (400, errors.BAD_PARAMETERS)
                 if status >= 500:
                     log.error("unhandled error for %s\n%s", scope.get("path"), traceback.format_exc())
-                await answer(send_with_policy, status, parts)
+                await errors.answer(send_with_policy, status, parts)
 
         return http_policy
 

@@ -93,11 +93,8 @@ async def too_many(send, client_wide, retry_after=2):
                "Too many SQL queries from you at once; wait for one to finish and retry.") if client_wide else
               ("Máy chủ đang chạy nhiều truy vấn SQL; thử lại sau vài giây.",
                "The server is running many SQL queries; retry in a few seconds."))
-    body = errors.body(429, (vi, en))
-    await send({"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", str(retry_after).encode()),
-        (b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await errors.answer(send, 429, (vi, en),
+                        [(b"retry-after", str(retry_after).encode()), (b"cache-control", b"no-store")])
 
 
 @hookimpl  # inside plugins/http_policy.py (trylast, outermost): a 429 here carries the policy's headers
