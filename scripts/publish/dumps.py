@@ -262,12 +262,11 @@ def write_dumps(db_path, directory, base_url="", meta=None):
         "resources": resources,
     }
     package = {k: v for k, v in package.items() if v is not None}
-    (directory / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    files["datapackage.json"] = {"table": None, "format": "json", "bytes": path.stat().st_size, "sha256": sha256(path),
+                                 "mediatype": "application/json"}
     manifest = {"built": built, "database_sha256": sha256(db_path), "tables": counts, "files": files}
-    for name in ("datapackage.json",):
-        path = directory / name
-        files[name] = {"table": None, "format": "json", "bytes": path.stat().st_size, "sha256": sha256(path),
-                       "mediatype": "application/json"}
     (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 
