@@ -17,7 +17,7 @@ INSPECT := build/inspect.json
 # reads the specs, included).
 SOURCES := $(shell find sources -type f)
 SPECS := $(wildcard sources/tables/*.yml)
-LOADER := $(wildcard scripts/load/*.py) scripts/search/query.py scripts/publish/dumps.py scripts/publish/tabular.py scripts/publish/static_export.py \
+LOADER := $(wildcard scripts/load/*.py) scripts/search/query.py scripts/publish/dumps.py scripts/publish/tabular.py \
   scripts/project.py scripts/spec.py metadata.yml
 
 .PHONY: help serve build test install install-dev browser snapshot soak bench static clean upgrade-check

@@ -30,11 +30,11 @@ from scripts.load.indexes import create_indexes
 from scripts.load.reference import load_documents, load_reference
 from scripts.load.schema import create_tables
 from scripts.load.search_index import build_search
+from scripts.project import DATABASE as DEFAULT_OUT
+from scripts.project import ROOT
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
 from scripts.publish.dumps import write_dumps
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUT = ROOT / "build" / "catalog.db"
 METADATA = ROOT / "metadata.yml"
 
 

@@ -8,7 +8,6 @@ from scripts.load.csvsource import Row, choice, read_table, record, unique
 from scripts.load.fidelity import check_row, unprinted_values
 from scripts.load.textfold import collapse_ws
 
-CURATED = spec.sources_root() / "curated"
 YEARS = dict(minimum=1990, maximum=2100)
 AGENCY_MENTIONS = "agency_aliases"  # the table sources/curated/agency_mentions/ feeds
 # The tables this module loads with code of their own; any other spec with a CSV is loaded by load_generic().
@@ -19,8 +18,6 @@ LOADS = ("agencies", "agency_aliases", "capital_projects", "project_money", "pro
 def rows_of(table) -> list[Row]:
     """All rows of a curated table: one CSV per document under sources/curated/<table>/ (its spec's csv.path)."""
     return read_table(spec.table(table))
-
-
 
 
 class Provenance:

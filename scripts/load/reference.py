@@ -30,14 +30,6 @@ CATALOG_PROVINCES = catalog_provinces()
 WARD_CODE_DIGITS = 5
 
 
-def province_names(sources=SOURCES):
-    """{code: official name} of the catalog's provinces, from the reference list (e.g. 82: Tỉnh Đồng Tháp)."""
-    codes = catalog_provinces(sources)
-    rows = read_table(spec.table("provinces", sources), sources)
-    names = {p["code"]: p["name"] for p in rows if p["code"] in codes}
-    return {code: names[code] for code in codes if code in names}
-
-
 def load_documents(db):
     documents = read_table(spec.table("documents"))
     files = read_table(spec.table("document_files"))

@@ -46,10 +46,25 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def visible_tables(conn, meta):
-    from scripts.publish.static_export import visible_tables as tables
+def hidden_tables(conn, meta):
+    """The tables Datasette hides: FTS indexes and their shadow tables, SQLite's statistics, and any table
+    metadata.yml marks hidden."""
+    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+    fts = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and rootpage = 0"
+                                      " and sql like '%VIRTUAL TABLE%USING FTS%'")]
+    tables_meta = catalog_metadata(meta).get("tables") or {}
+    hidden = {n for n in names if n.startswith("sqlite_") or any(n.startswith(f) for f in fts)}
+    hidden |= {t for t, m in tables_meta.items() if (m or {}).get("hidden")}
+    return hidden
 
-    return tables(conn, meta)
+
+def visible_tables(conn, meta):
+    """Visible tables in the order of metadata.yml, then any others by name."""
+    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
+    hidden = hidden_tables(conn, meta)
+    ordered = list(catalog_metadata(meta).get("tables") or {})
+    return [t for t in ordered if t in names and t not in hidden] + \
+           [t for t in names if t not in hidden and t not in ordered]
 
 
 def columns_of(conn, table):
@@ -247,12 +262,11 @@ def write_dumps(db_path, directory, base_url="", meta=None):
         "resources": resources,
     }
     package = {k: v for k, v in package.items() if v is not None}
-    (directory / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    files["datapackage.json"] = {"table": None, "format": "json", "bytes": path.stat().st_size, "sha256": sha256(path),
+                                 "mediatype": "application/json"}
     manifest = {"built": built, "database_sha256": sha256(db_path), "tables": counts, "files": files}
-    for name in ("datapackage.json",):
-        path = directory / name
-        files[name] = {"table": None, "format": "json", "bytes": path.stat().st_size, "sha256": sha256(path),
-                       "mediatype": "application/json"}
     (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

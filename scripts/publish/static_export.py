@@ -30,38 +30,13 @@ from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import ROOT, catalog_metadata, metadata
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
-from scripts.publish.dumps import sha256, table_files
+from scripts.publish.dumps import primary_keys, sha256, table_files, visible_tables
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
 
-def hidden_tables(conn, meta):
-    """The tables Datasette hides: FTS indexes and their shadow tables, SQLite's statistics, and any table
-    metadata.yml marks hidden."""
-    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
-    fts = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and rootpage = 0"
-                                      " and sql like '%VIRTUAL TABLE%USING FTS%'")]
-    tables_meta = catalog_metadata(meta).get("tables") or {}
-    hidden = {n for n in names if n.startswith("sqlite_") or any(n.startswith(f) for f in fts)}
-    hidden |= {t for t, m in tables_meta.items() if (m or {}).get("hidden")}
-    return hidden
-
-
-def visible_tables(conn, meta):
-    """Visible tables in the order of metadata.yml, then any others by name."""
-    names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
-    hidden = hidden_tables(conn, meta)
-    ordered = list(catalog_metadata(meta).get("tables") or {})
-    return [t for t in ordered if t in names and t not in hidden] + \
-           [t for t in names if t not in hidden and t not in ordered]
-
-
 def table_columns(conn, table):
     return [(r[1], r[2] or "") for r in conn.execute(f"pragma table_info([{table}])")]
-
-
-def primary_keys(conn, table):
-    return [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5]) if r[5]]
 
 
 def has_fts(conn, table):
