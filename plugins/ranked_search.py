@@ -26,6 +26,7 @@ they are; stop words present; the exact spelling typed (tone marks included); bm
 Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
 HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
 """
+import functools
 import math
 import re
 import unicodedata
@@ -254,6 +255,7 @@ def primary_keys(conn, table, _cache={}):
 
 
 @lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=65536)
 def tilde(value) -> str:
     """Datasette's tilde-encoding of one key value, remembered (it is slow and the keys repeat)."""
     return tilde_encode(str(value))

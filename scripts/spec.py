@@ -55,6 +55,7 @@ from scripts.load.errors import BuildError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_ENV = "CATALOG_SOURCES"
+DEFAULT_SOURCES = str(ROOT / "sources")  # joined once: sources_root() is asked many times a search request
 LANGUAGES = ("vi", "en")
 SEPARATOR = " · "  # between the Vietnamese and the English text where one string carries both
 TYPES = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "FLOAT"}  # spec type → SQLite type
@@ -73,7 +74,7 @@ PORTAL_KEYS = {"label_column", "sort", "sort_desc", "facets", "shown", "search",
 
 def sources_root() -> Path:
     """sources/, or the folder CATALOG_SOURCES names (read on every call: a test may point it elsewhere)."""
-    return _resolved(os.environ.get(SOURCES_ENV) or str(ROOT / "sources"))
+    return _resolved(os.environ.get(SOURCES_ENV) or DEFAULT_SOURCES)
 
 
 @lru_cache(maxsize=8)

@@ -11,6 +11,7 @@ amount — with the FTS5 alternatives that count as finding it: "cds" → ("cds"
 OCR's reading of "CĐS"), "45,9 tỷ" → (vnd45900 OR "45 9 ty"). The steps of the search combine the terms:
 all of them (AND), prefixes, or most of them.
 """
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -292,6 +293,7 @@ def fast_fold(text: str) -> str:
     return _MARKS.sub("", text).encode("ascii", "replace").decode("ascii").lower()
 
 
+@functools.lru_cache(maxsize=8192)  # the same titles and names are ranked again by every search that finds them
 def index_words(text: str) -> str:
     """Folded text as " w1 w2 … " for found(): words as the index tokenizes them, digits kept."""
     return " " + " ".join(re.findall(r"\w+", fast_fold(text or ""))) + " "

@@ -56,6 +56,11 @@ def with_content_length(app):
 
 def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedups=None):
     """The ASGI app; arguments default to the environment (see the module docstring)."""
+    return with_content_length(deployment_datasette(database, inspect, memo, hashed_urls, speedups).app())
+
+
+def deployment_datasette(database=None, inspect=None, memo=None, hashed_urls=None, speedups=None):
+    """The Datasette instance behind create_app(), with the patches of scripts/serve/internals.py installed."""
     database = Path(database or os.environ.get("CATALOG_DATABASE") or DATABASE)
     inspect = Path(inspect or os.environ.get("CATALOG_INSPECT") or database.with_name("inspect.json"))
     memo = os.environ.get("CATALOG_MEMO", "1") != "0" if memo is None else memo
@@ -71,7 +76,7 @@ def create_app(database=None, inspect=None, memo=None, hashed_urls=None, speedup
     datasette = create_datasette(database)
     if datasette.inspect_data is None and inspect.exists():
         datasette.inspect_data = json.loads(inspect.read_text())
-    return with_content_length(datasette.app())
+    return datasette
 
 
 def __getattr__(name):

@@ -49,8 +49,12 @@ import functools
 import logging
 import os
 import re
+import urllib.parse
 from pathlib import Path
 
+import datasette.facets
+import datasette.utils
+import datasette.url_builder
 import datasette.views.table
 from datasette import __version__ as DATASETTE_VERSION
 from datasette import hookimpl
@@ -58,6 +62,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.inspect import inspect_hash
 from datasette.plugins import pm
+from datasette.utils.asgi import Request
 
 SUPPORTED = "0.65.5"
 log = logging.getLogger("catalog.internals")
@@ -131,6 +136,118 @@ def _memoized_allows(original):
         return _copy(cache[(database, table)])
 
     return allows
+
+
+# --- per-request answers that only change when the process does -----------------------------------------------
+
+def _memoized_anonymous(original):
+    # For the anonymous actor, whether an action is allowed depends on the metadata's allow blocks and settings,
+    # which a running process never reloads, and on the (immutable) schema: Datasette 0.65.5 answers it afresh
+    # three to five times a page, each "view-table" check with a query on sqlite_master. A signed-in actor (the
+    # --root account) is always asked afresh, and only those checks are logged for /-/permissions.
+    @functools.wraps(original)
+    async def permission_allowed(self, actor, action, resource=None, default=False):
+        if actor is not None:
+            return await original(self, actor, action, resource, default)
+        cache = self.__dict__.setdefault("_anonymous_permissions_memo", {})
+        key = (action, tuple(resource) if isinstance(resource, list) else resource, default)
+        if key not in cache:
+            cache[key] = await original(self, actor, action, resource, default)
+        return cache[key]
+
+    return permission_allowed
+
+
+class _TableViewHooks:
+    """pm.hook as the table view sees it. Two of its hooks give a page nothing new: render_cell, called once per
+    cell (~600 pluggy calls on a 25-row HTML page) although no plugin here implements it, is skipped while none
+    does; register_facet_classes, asked on every request (and, through datasette.facets, opening an in-memory
+    SQLite connection each time to see whether JSON1 exists), is answered once per set of implementations."""
+
+    def __init__(self):
+        self._facet_classes = (None, None)
+
+    def __getattr__(self, name):
+        return getattr(pm.hook, name)
+
+    @property
+    def render_cell(self):
+        hook = pm.hook.render_cell
+        return hook if hook.get_hookimpls() else _no_render_cell
+
+    @property
+    def register_facet_classes(self):
+        hook = pm.hook.register_facet_classes
+        implementations, classes = self._facet_classes
+        current = tuple(hook.get_hookimpls())
+        if implementations != current:
+            classes = list(hook())
+            self._facet_classes = (current, classes)
+        return lambda: list(classes)
+
+
+def _no_render_cell(**kwargs):
+    return []
+
+
+class _TableViewPluginManager:
+    def __init__(self):
+        self.hook = _TableViewHooks()
+
+    def __getattr__(self, name):
+        return getattr(pm, name)
+
+
+def _memoized_args(original):
+    # Request.args re-parses the query string on every access, and the table view and its plugins read it a
+    # dozen to two dozen times a request; parsed once per request (per query string, should a plugin change it).
+    @functools.wraps(original.fget)
+    def args(self):
+        query_string = self.query_string
+        cached = self.__dict__.get("_args_memo")
+        if cached is None or cached[0] != query_string:
+            cached = self.__dict__["_args_memo"] = (query_string, original.fget(self))
+        return cached[1]
+
+    return property(args)
+
+
+# --- tilde-encoding ---------------------------------------------------------------------------------------------
+# The table view encodes the same table names and keys on every row of every page, and the URL builder the same
+# database and table names for every link (a search answer builds ~70); one character at a time in Python.
+_TILDE_ENCODE = functools.lru_cache(maxsize=65536)(datasette.utils.tilde_encode)
+
+
+# --- facet links -----------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1024)
+def _kept_query(query_string, removed):
+    """The page's own query string without the keys `removed`, parsed and encoded once per page address."""
+    return urllib.parse.urlencode([(k, v) for k, v in urllib.parse.parse_qsl(query_string) if k not in removed])
+
+
+@functools.lru_cache(maxsize=65536, typed=True)  # typed: 1, 1.0 and True are equal keys but encode differently
+def _pair(key, value):
+    return urllib.parse.urlencode([(key, value)])
+
+
+def _path_with_added_args(original):
+    # Each facet value's link is the page's query string plus "column=value": Datasette parses the page's query
+    # string again and url-encodes every pair of it for each of the ~70 values of a page. urlencode joins its
+    # pairs with "&", so the page's part is encoded once and each (column, value) pair once per process; the
+    # same bytes as the original, which is called for anything unusual (an unhashable value).
+    @functools.wraps(original)
+    def path_with_added_args(request, args, path=None):
+        pairs = list(args.items() if isinstance(args, dict) else args)
+        try:
+            parts = [_kept_query(request.query_string, frozenset(k for k, v in pairs if v is None))]
+            parts.extend(_pair(k, v) for k, v in pairs if v is not None)
+        except TypeError:
+            return original(request, args, path)
+        query = "&".join(part for part in parts if part)
+        return (path or request.path) + (f"?{query}" if query else "")
+
+    return path_with_added_args
 
 
 # --- content-hashed database URLs ---------------------------------------------------------------------------
@@ -303,8 +420,17 @@ PATCHES = [
     Patch("absolute_url", "BENCHMARKS.md step 6 'faster Datasette helpers' (+19–34% together); alone +11–29% on "
           "pages with facets (bench.internals)",
           [(Datasette, "absolute_url", _absolute_url)]),
-    Patch("tilde_encode_cache", "BENCHMARKS.md step 6; alone +5.2–5.4% on table JSON (bench.internals)",
-          [(datasette.views.table, "tilde_encode", functools.lru_cache(maxsize=65536))]),
+    Patch("tilde_encode_cache", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+          [(module, "tilde_encode", lambda original: _TILDE_ENCODE) for module in (datasette.views.table,
+                                                                                  datasette.url_builder)]),
+    Patch("anonymous_permissions", "BENCHMARKS.md step 5 (with schema_memo); alone MEASURE (bench.internals)",
+          [(Datasette, "permission_allowed", _memoized_anonymous)]),
+    Patch("table_view_hooks", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+          [(datasette.views.table, "pm", lambda original: _TableViewPluginManager())]),
+    Patch("request_args", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+          [(Request, "args", _memoized_args)]),
+    Patch("facet_links", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+          [(datasette.facets, "path_with_added_args", _path_with_added_args)]),
     Patch("hashed_urls", "BENCHMARKS.md step 10 'nginx cache (repeats)': 39–180× the uncached deployment",
           apply=lambda: pm.register(HASHED_URLS, name="catalog_hashed_urls"),
           revert=lambda: pm.unregister(HASHED_URLS)),
@@ -313,8 +439,8 @@ PATCHES = [
           [(Database, "execute", _tiebreak_execute)]),
 ]
 BY_NAME = {patch.name: patch for patch in PATCHES}
-MEMO = ["schema_memo", "permission_allows_memo"]
-SPEEDUPS = ["absolute_url", "tilde_encode_cache"]
+MEMO = ["schema_memo", "permission_allows_memo", "anonymous_permissions"]
+SPEEDUPS = ["absolute_url", "tilde_encode_cache", "table_view_hooks", "request_args", "facet_links"]
 CORRECTNESS = ["sort_tiebreak"]  # installed wherever the catalog is served (plugins/sorted_paging.py)
 
 

@@ -117,6 +117,91 @@ def test_speedups_answer_what_datasette_answers():
                 assert fast_join(ds, request, path) == original_join(ds, request, path), (host, path)
 
 
+def test_facet_links_are_the_links_datasette_builds():
+    """internals.facet_links encodes the page's query once and each (column, value) pair once per process: the
+    same link as Datasette's path_with_added_args for every query string, value type and removal (seeded)."""
+    import random
+
+    from datasette.utils import path_with_added_args as original
+
+    import scripts.serve.internals
+
+    fast = scripts.serve.internals._path_with_added_args(original)  # not installed: this process stays as it was
+
+    class Request:
+        def __init__(self, query_string, path="/catalog/plan_tasks"):
+            self.query_string, self.path = query_string, path
+
+    values = ["Sở Tài chính", "a&b=c", "", " ", "x y", 1, 1.0, True, 0, None, "%20", "+", "đ", 2.5, -1, (1, 2), [3]]
+    keys = ["_facet", "owner_id", "due_year", "_next", "a b", "đ", ""]
+    queries = ["", "a=1", "_facet=due_year&_facet=owner_id", "x=%C4%91&y=+&z", "a=1&a=2&b=", "&&", "_next=5&_sort=id"]
+    rng = random.Random(11)
+    for _ in range(5000):
+        query = rng.choice(queries)
+        args = [(rng.choice(keys), rng.choice(values)) for _ in range(rng.randint(0, 3))]
+        args = dict(args) if rng.random() < 0.5 else args
+        path = rng.choice([None, "/catalog/wards"])
+        assert fast(Request(query), args, path) == original(Request(query), args, path), (query, args, path)
+
+
+def test_per_request_memos_follow_what_changes():
+    """request_args re-parses a query string a plugin changed; anonymous_permissions keeps a denial a denial and
+    asks afresh for a signed-in actor; table_view_hooks honours a render_cell or facet plugin registered later."""
+    import asyncio
+
+    from datasette import hookimpl
+    from datasette.app import Datasette
+    from datasette.facets import ColumnFacet
+    from datasette.plugins import pm
+    from datasette.utils.asgi import Request
+
+    from scripts.serve import internals
+
+    args = internals._memoized_args(Request.args)
+    request = Request({"type": "http", "query_string": b"a=1&b=2", "headers": []}, None)
+    assert args.fget(request).get("a") == "1" and args.fget(request) is args.fget(request)
+    request.scope["query_string"] = b"a=3"
+    assert args.fget(request).get("a") == "3" and args.fget(request).get("b") is None
+
+    allowed = internals._memoized_anonymous(Datasette.permission_allowed)
+    ds = Datasette(memory=True, metadata={"databases": {"_memory": {"allow": {"id": "root"}}}})
+    loop = asyncio.new_event_loop()
+    try:
+        ask = lambda actor: loop.run_until_complete(allowed(ds, actor, "view-database", "_memory", True))  # noqa
+        assert [ask(None), ask(None), ask({"id": "root"}), ask({"id": "someone"}), ask(None)] == [
+            False, False, True, False, False]
+    finally:
+        loop.close()
+
+    hooks = internals._TableViewHooks()
+    assert hooks.render_cell is internals._no_render_cell
+    stock = [c for classes in pm.hook.register_facet_classes() for c in classes]
+    assert [c for classes in hooks.register_facet_classes() for c in classes] == stock
+
+    class Extra(ColumnFacet):
+        type = "extra_for_test"
+
+    class Plugin:
+        __name__ = "plugin_for_test"
+
+        @hookimpl
+        def render_cell(self, value):
+            return None
+
+        @hookimpl
+        def register_facet_classes(self):
+            return [Extra]
+
+    pm.register(Plugin(), name="plugin_for_test")
+    try:
+        assert hooks.render_cell is pm.hook.render_cell
+        assert Extra in [c for classes in hooks.register_facet_classes() for c in classes]
+    finally:
+        pm.unregister(name="plugin_for_test")
+    assert hooks.render_cell is internals._no_render_cell
+    assert [c for classes in hooks.register_facet_classes() for c in classes] == stock
+
+
 def test_python_rendered_table_parts_match_datasette_templates(catalog_path, tmp_path):
     """templates/_table.html and _facet_results.html render rows, header and facets in Python (with the spec's
     labels and words since issue 15): the pages must list the same rows, in the same order, and the same facet
