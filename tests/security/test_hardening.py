@@ -158,9 +158,11 @@ def test_malformed_requests_get_a_4xx_with_a_message_and_no_internals(live_serve
 
 
 def test_a_host_header_that_does_not_parse_is_never_a_5xx_nor_echoed(live_server):
-    """The policy layer (plugins/http_policy.py) replaces the Host before Datasette sees it: `Host: [` gets the
-    page, whose absolute URLs name the server's own address."""
+    """The policy layer (plugins/http_policy.py) refuses `Host: [` before Datasette sees it: a 400 with a bilingual
+    message; a foreign Host that parses gets the page, whose absolute URLs name the server's own address."""
     response = httpx.get(live_server + "/catalog/wards.json?_size=1", headers={"Host": "["}, timeout=10)
+    assert response.status_code == 400 and " · " in response.json()["error"]
+    response = httpx.get(live_server + "/catalog/wards.json?_size=1", headers={"Host": "evil.example"}, timeout=10)
     assert response.status_code == 200
     assert response.json()["next_url"].startswith(live_server + "/")
 
