@@ -359,6 +359,11 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
         field = {"column": column, "label": label, "html": html,
                  "description": i18n.column_description(table, column, lang),
                  "long": isinstance(value, str) and len(value) > LONG_TEXT}
+        written_in = i18n.column_language(table, column)
+        if written_in != "vi":  # a curator's note in English: data, not translated; labelled and marked as English
+            field["lang"] = written_in
+            if lang == "vi":
+                field["label"] = f"{label} {i18n.t('in_english', lang)}"
         if column not in not_printed_columns:
             fields.append(field)
         elif value not in (None, ""):

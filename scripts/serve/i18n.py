@@ -99,6 +99,11 @@ def column_label(table, column, lang=DEFAULT):
     return (spec.in_language(f.get("title"), lang) if f else None) or column
 
 
+def column_language(table, column):
+    """The language a column's free text is written in ('vi' unless its spec says `language:`)."""
+    return field(table, column).get("language") or DEFAULT
+
+
 def column_description(table, column, lang=DEFAULT):
     f = field(table, column)
     return spec.in_language(f.get("description"), lang) if f else None
