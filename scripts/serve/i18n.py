@@ -52,8 +52,8 @@ def operator(key, fallback, lang=DEFAULT):
 
 def error_message(message, lang=DEFAULT):
     """A Datasette error message in the page's language: known starts are translated, the rest (SQLite's own
-    words, a table name) is kept after them. A start holding `{}` is a pattern: what stands there in the message
-    (a column name, a number) is put where `{}` stands in the translation."""
+    words, a table name) is kept after them. A start holding `{}` is a pattern: what stands at each `{}` in the
+    message (a column name, a number) is put at the translation's `{}`, in order."""
     text = str(message or "")
     for start, entry, pattern in _error_entries():
         if pattern is None:
@@ -62,7 +62,10 @@ def error_message(message, lang=DEFAULT):
         else:
             found = pattern.match(text)
             if found:
-                return word(entry, lang).replace("{}", found[1]) + text[found.end():]
+                words = word(entry, lang)
+                for value in found.groups():  # each {} of the translation takes its value, in order
+                    words = words.replace("{}", value, 1)
+                return words + text[found.end():]
     return text
 
 
@@ -79,11 +82,10 @@ def bilingual_error(message, status=400):
 
 @lru_cache(maxsize=1)
 def _error_entries():
-    """(start, words, pattern or None) of i18n.yml `errors`; `{}` at the end of a start takes the rest of the message."""
+    """(start, words, pattern or None) of i18n.yml `errors`; a `{}` at the end of a start takes the rest of the message."""
     def pattern(start):
-        escaped = re.escape(start)
-        return re.compile(escaped[:-4] + "(.+)" if start.endswith("{}") else escaped.replace(r"\{\}", "(.+?)", 1),
-                          re.S)
+        escaped = re.escape(start).replace(r"\{\}", "(.+?)")
+        return re.compile(escaped[:-5] + "(.+)" if start.endswith("{}") else escaped, re.S)
     return [(start, entry, pattern(start) if "{}" in start else None) for start, entry in strings()["errors"].items()]
 
 

@@ -74,7 +74,10 @@ def test_not_found_and_ad_hoc_sql_errors_are_bilingual(client):
                           (f"{T}/nope.json", "Record not found"),
                           ("/catalog.json?sql=select+nope", "no such column: nope"),
                           ("/catalog.json?sql=select+*+from+nope", "no such table: nope"),
-                          ("/catalog.json?sql=select+1+from", "incomplete input")]:
+                          ("/catalog.json?sql=select+1+from", "incomplete input"),
+                          ("/catalog.json?sql=select+cast(x'ff'+as+text)", "Could not decode to UTF-8"),
+                          ("/catalog.json?sql=select+1+union+select+1,2", "do not have the same number"),
+                          ("/catalog.json?sql=select+1+order+by+5", "ORDER BY term out of range")]:
         response = client.get(path)
         assert 400 <= response.status_code < 500, path
         vietnamese, said = split(response.json()["error"])
