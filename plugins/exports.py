@@ -14,6 +14,15 @@ sort and permissions as the page — page after page with `_next` (sorted paging
 and are written by scripts/publish/tabular.py, the same writers as the build's whole-table files. CSV, JSON and GeoJSON
 stream as they are fetched; XLSX is assembled in memory, up to XLSX_MAX_ROWS rows. A query result that
 `max_returned_rows` would cut is refused with a 400 that says so: a download is never silently short.
+
+What bounds a download (there is no byte bound, and settings.json no longer sets Datasette's `max_csv_mb`: that
+setting bounds only Datasette's own CSV writer, which no .csv URL of the portal reaches any more — this module
+answers them all —, and a byte bound met while streaming could only cut the file after its 200 was sent, the
+silent truncation issue 12 forbids): rows are counted before the first byte is sent and a result over
+EXPORT_MAX_ROWS (tables; a table whose rows cannot be counted within the time limit is refused too) or over
+`max_returned_rows` (queries) is refused with a 400 that says so; each value is at most 64 kB and a query at most
+100 columns (plugins/query_limits.py); ad-hoc SQL runs in the SQL lane under its memory bound
+(scripts/serve/lane.py). The database is immutable, so a table's export is never larger than the table.
 Anything else (the paged JSON API, rows, HTML) passes through to Datasette untouched.
 """
 import io
@@ -209,6 +218,10 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
         if fmt == "geojson" and not has_coordinates(source.columns):
             raise ExportError(400, "GeoJSON chỉ có cho kết quả có cột latitude và longitude. · GeoJSON is only "
                                    "available for results with latitude and longitude columns.")
+        if kind == "table" and source.total is None:
+            raise ExportError(400, "Không đếm được số dòng của kết quả trong thời gian cho phép nên không tải được: hãy "
+                                   "lọc bớt hoặc tải tệp SQLite. · The result's rows could not be counted within the time "
+                                   "limit, so it cannot be downloaded whole: filter further or download the SQLite file.")
         if (source.total or 0) > EXPORT_MAX_ROWS:
             raise ExportError(400, f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: hãy "
                                    f"lọc bớt hoặc tải tệp SQLite. · {source.total} rows is more than {EXPORT_MAX_ROWS} "

@@ -9,7 +9,9 @@ the innermost):
                  https://opendata.example.vn) or, when none is configured, by the address the server socket is
                  bound to — so every absolute URL Datasette builds (next_url, facet toggles, the Link header,
                  DCAT, OpenAPI servers, the sitemap) comes from configuration, never from the request. A
-                 5,000-byte or malformed Host (`Host: [`) never reaches Datasette. The catalog is read-only:
+                 5,000-byte Host never reaches Datasette; one that does not parse as host[:port] (`Host: [`,
+                 `a b`, `x:80@y`) is refused with 400 and a bilingual message (host_parses(): one pass over the
+                 headers and one regular expression per request; the refusal only when it fails). The catalog is read-only:
                  methods other than GET, HEAD and OPTIONS answer 405 here (Datasette 0.65 answers POST to a table
                  or a read-only canned query, and TRACE, 500), and a cookie that does not parse is dropped, as a
                  browser would ignore it (the catalog sets none; asgi-csrf failed on one with a bare 500).
@@ -66,6 +68,10 @@ log = logging.getLogger(__name__)
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 READ_ONLY = ("Cổng dữ liệu chỉ cho đọc: dùng GET", "The catalog is read-only: use GET")
+BAD_HOST = ("Tiêu đề Host của yêu cầu không hợp lệ (phải là tên máy hoặc địa chỉ, có thể kèm :cổng).",
+            "The request's Host header does not parse (a host name or address, optionally with :port).")
+# RFC 3986 host[:port]: a reg-name (unreserved, %-escapes, sub-delims) or a bracketed IP literal; empty is allowed.
+HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[0-9]*)?")
 HASHED_MAX_AGE = 31536000
 UNHASHED_MAX_AGE = int(os.environ.get("CATALOG_UNHASHED_MAX_AGE", 300))
 AD_HOC_SQL_MAX_AGE = 300  # an ad-hoc query's answer is never cached for a year (issue 13: 20 MB answers)
@@ -152,6 +158,13 @@ def with_public_host(scope):
     return {**scope, "scheme": scheme, "headers": headers + [(b"host", netloc.encode("latin-1"))]}
 
 
+def host_parses(scope):
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"host":
+            return HOST.fullmatch(value) is not None
+    return True
+
+
 def parses(cookie):
     try:
         SimpleCookie().load(cookie.decode("latin-1"))
@@ -205,6 +218,7 @@ def asgi_wrapper(datasette):
             if owned is None:
                 owned = await response_headers(datasette)
                 names = {name for name, _ in owned} | {b"cache-control"}
+            bad_host = not host_parses(scope)
             scope = without_bad_cookies(with_public_host(scope))
             started = False
 
@@ -224,6 +238,8 @@ def asgi_wrapper(datasette):
             if scope.get("method", "GET") not in ALLOWED_METHODS:
                 return await errors.answer(send_with_policy, 405, READ_ONLY,
                                            [(b"allow", ", ".join(ALLOWED_METHODS).encode())])
+            if bad_host:
+                return await errors.answer(send_with_policy, 400, BAD_HOST)
             try:
                 await app(scope, receive, send_with_policy)
             except Exception as exception:

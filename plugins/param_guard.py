@@ -3,6 +3,9 @@
 Also: a NUL character anywhere in the parameters (SQLite rejects it, Datasette answers 500) is a 400, and a row URL with the wrong number of key parts for a compound primary key (Datasette 0.65 answers
 500, "You did not supply a value for binding parameter") is a 404, as any other missing row.
 
+An unknown `_shape` on JSON is refused here too: Datasette's JSON renderer answers it without an exception, so
+plugins/safe_errors.py never sees it, and its message would be English only.
+
 Datasette raises a status-500 DatasetteError for `_sort` on a missing column, `_sort` with `_sort_desc`,
 a `_through` that is not the JSON it expects and a non-numeric `_timelimit`. These are the caller's
 mistakes, so they are checked here, before Datasette sees the request, and answered as Datasette answers
@@ -18,8 +21,9 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import Request
 
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.serve.i18n import error_message
+from scripts.serve.i18n import bilingual_error, error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
+SHAPES = ("objects", "object", "array", "arrays")  # the _shape values Datasette 0.65's JSON renderer knows
 DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
 
 
@@ -62,7 +66,8 @@ async def problem(datasette, table, pk, params):
 
 async def reply(datasette, scope, receive, send, status, message, wants_json):
     if wants_json:
-        body = json.dumps({"ok": False, "error": message, "status": status}).encode()
+        body = json.dumps({"ok": False, "error": bilingual_error(message, status), "status": status},
+                          ensure_ascii=False).encode()
         content_type = b"application/json; charset=utf-8"
     else:
         # The portal's error page (templates/error.html) in the visitor's language, as plugins/safe_errors.py
@@ -93,6 +98,11 @@ def asgi_wrapper(datasette):
             if "\x00" in query or "\x00" in scope.get("path", ""):  # SQLite refuses NUL in SQL text: a 500 otherwise
                 return await reply(datasette, scope, receive, send, 400, "Parameters may not contain NUL characters",
                                    bool(DATA_FORMAT.search(path)))
+            if match and b"_shape=" in scope.get("query_string", b"") and path.endswith(".json"):
+                # Datasette's JSON renderer answers an unknown _shape itself, in English, not through an exception.
+                shape = first(parse_qs(scope["query_string"].decode("utf-8", "replace")), "_shape")
+                if shape is not None and shape not in SHAPES:
+                    return await reply(datasette, scope, receive, send, 400, f"Invalid _shape: {shape[:100]}", True)
             if match:
                 table = tilde_decode(match["table"])
                 db = datasette.get_database(DATABASE)

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from scripts import spec as specs
 from scripts.project import DATABASE_NAME
-from scripts.serve import i18n, vnformat
+from scripts.serve import i18n, query_params, vnformat
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
 _PAGES = i18n.strings()["pages"]  # per-table page choices (scripts/serve/i18n.yml `pages`)
@@ -359,6 +359,11 @@ async def portal_row(datasette, database, table, row, columns, request, lang):
         field = {"column": column, "label": label, "html": html,
                  "description": i18n.column_description(table, column, lang),
                  "long": isinstance(value, str) and len(value) > LONG_TEXT}
+        written_in = i18n.column_language(table, column)
+        if written_in != "vi":  # a curator's note in English: data, not translated; labelled and marked as English
+            field["lang"] = written_in
+            if lang == "vi":
+                field["label"] = f"{label} {i18n.t('in_english', lang)}"
         if column not in not_printed_columns:
             fields.append(field)
         elif value not in (None, ""):
@@ -541,6 +546,16 @@ def site_metadata(datasette):
     return site
 
 
+def query_problem(datasette, name, request, lang):
+    """What is wrong with a canned query's typed inputs, in the page's language (None when nothing is); the same
+    check answers the page with 400 (plugins/api_contract.py)."""
+    if not name or request is None:
+        return None
+    found = query_params.problem(query_params.declared(datasette, name), request.args, missing_too=False,
+                                 label=lambda param, in_lang: i18n.query_param(name, param, in_lang)[0])
+    return found and found[1 if lang == "en" else 0]
+
+
 @lru_cache(maxsize=4)
 def language_helpers(lang):
     """The template functions that depend only on the language, made once per language."""
@@ -584,6 +599,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if template.startswith(("query", "database")):
             out["portal_query"] = lambda name, cols, rows: portal_query(datasette, database, name, cols, rows, request, lang)
             out["query_inputs"] = lambda name, values: query_inputs(name, values, lang)
+            out["query_problem"] = lambda name: query_problem(datasette, name, request, lang)
             out["table_title_of"] = partial(i18n.table_title, lang=lang)
             out["in_spec_order"] = in_spec_order
         return out

@@ -52,7 +52,7 @@ from scripts.serve import i18n
 # (scripts/spec.py): a result's kind where the table's title names one row (agencies "Cơ quan"), the label of a
 # context item that is a column of the result's table (issued_on, issuer, value …), the words for an indicator's
 # kind. The words the specs do not hold (the one-row kind of tables whose title names the collection, the labels
-# of context items the search computes from other tables: province, owner, lead, "nay là" …, the name of the
+# of context items the search computes from other tables: province, owner, lead, "Nay thuộc" …, the name of the
 # documents' group) are interface words: scripts/serve/i18n.yml `search`.
 CONTEXT_COLUMNS = {"indicator_kind": "kind"}  # context fields named otherwise than the column they show
 
@@ -300,7 +300,7 @@ def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
         "kind": kind(table, lang),
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
-                                 lambda field: label(table, field, lang), kinds),
+                                 lambda field: label(table, field, lang), kinds, lang),
     }
 
 

@@ -18,8 +18,9 @@ its headers (CORS, CSP, no-store).
 HTML pages (issue 15): Datasette 0.65's own handler renders error.html without the request, so its page could not
 know the visitor's language; this hook renders the portal's error.html itself, with the request, for Datasette's
 own 4xx (404, 403 …: status, title and message as Datasette words them, scripts/serve/errors.describe) and for the
-fixed messages above (the visitor's language only). JSON keeps Datasette's answer for its own 4xx and the fixed
-bilingual message for the rest. Only one plugin implements handle_exception, so no hook order decides the answer.
+fixed messages above (the visitor's language only). JSON keeps Datasette's shape for its own 4xx, its message
+given as "Vietnamese · English" like the fixed messages (scripts/serve/i18n.py bilingual_error: a program's
+user reads the same two languages whichever layer refused the request). Only one plugin implements handle_exception, so no hook order decides the answer.
 """
 import sys
 import traceback
@@ -29,7 +30,7 @@ from datasette import Response, hookimpl
 from markupsafe import Markup
 
 from scripts.serve.errors import classify, describe, message
-from scripts.serve.i18n import language
+from scripts.serve.i18n import bilingual_error, language
 
 DATA_FORMATS = (".json", ".geojson", ".jsonld")
 
@@ -55,7 +56,10 @@ def handle_exception(datasette, request, exception):
                                  status=status)
         title, text = None, parts[1] if language(request) == "en" else parts[0]
     elif wants_json or request is None:
-        return None  # Datasette's JSON answer for its own 4xx (its message, e.g. "Table not found: x")
+        # Datasette's own 4xx in its own shape, its words after their Vietnamese (scripts/serve/i18n.yml `errors`).
+        status, title, text, _ = describe(exception)
+        return Response.json({"ok": False, "error": bilingual_error(text, status), "status": status,
+                              "title": bilingual_error(title, status) if title else None}, status=status)
     else:
         status, title, text, is_html = describe(exception)
         if is_html:

@@ -11,8 +11,10 @@ And a per-client cap: at most PER_CLIENT ad-hoc requests in flight from one clie
 LANE_MAX waiting or running in the lane altogether; beyond that the answer is 429 with Retry-After, as
 datasette.io rate-limits `?sql=` and labordata caps query concurrency (datasette-query-concurrency-limit
 anchors the idea; it caps per database for everyone, which here would still let one client fill the lane).
-The client is the peer address; behind a proxy set CATALOG_CLIENT_IP_HEADER (e.g. x-real-ip) to the
-header the proxy sets, never one a client can choose.
+The client is the address the server settled on (scope["client"]): the peer's, or behind a proxy the one uvicorn
+takes from X-Forwarded-For — which it believes only from the addresses in FORWARDED_ALLOW_IPS (deploy/Dockerfile,
+deploy/compose.yaml: the proxy's own). No request header is read here: a header any client can send would let a
+client reaching a replica directly name itself a new client for every query.
 
 Why our own code: Datasette 0.65 has one executor per instance and no per-request routing; the routing here
 uses only public API (asgi_wrapper), the lane the constructor and .app().
@@ -37,7 +39,6 @@ LANE_MAX = 8
 # CATALOG_SQL_BUDGET_RATE=0 turns the budget off (tests that fire many runaways from one address).
 BUDGET_RATE = float(os.environ.get("CATALOG_SQL_BUDGET_RATE", "0.2"))
 BUDGET_BURST = 2.0
-CLIENT_IP_HEADER = os.environ.get("CATALOG_CLIENT_IP_HEADER", "").lower().encode()
 DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[a-z]+)?$")
 QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[a-z]+)?$")
 
@@ -81,10 +82,6 @@ class Budget:
 
 
 def client_of(scope):
-    if CLIENT_IP_HEADER:
-        for name, value in scope.get("headers", []):
-            if name.lower() == CLIENT_IP_HEADER:
-                return value.decode("latin-1").strip()
     return (scope.get("client") or ("?",))[0]
 
 

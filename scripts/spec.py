@@ -20,6 +20,9 @@ A spec has the shape of a Frictionless Table Schema (`fields`, `primaryKey`, `fo
     inferred from a general assignment, a year from a heading) lives in its own column marked `inferred: true` or
     `inferred: {basis: <column>}`, never in the printed one; row pages show these and every basis column apart
     (not_printed_columns());
+  - a free-text field the curators write in English rather than Vietnamese (their notes) says `language: en`: the
+    text is data and is never translated, but row pages label it as English and mark it `lang="en"`
+    (plugins/portal_i18n.py portal_row; the words of the label are scripts/serve/i18n.yml ui `in_english`);
   - `- include: <group>` in `fields` inserts a field group of sources/tables/_shared.yml (the provenance
     columns every curated table carries, with their foreign keys), optionally with `derived: [names]` (fields of
     the group the build computes for this table) and `optional: [names]` (fields its CSV may leave empty); a
@@ -64,7 +67,7 @@ SHARED = "_shared.yml"
 TABLE_KEYS = {"name", "position", "title", "description", "source", "source_url", "license", "license_url", "fields",
               "primaryKey", "foreignKeys", "csv", "restored", "portal"}
 FIELD_KEYS = {"name", "type", "title", "description", "constraints", "categories", "derived", "csv", "printed",
-              "inferred"}
+              "inferred", "language"}
 # How a value the row states as printed must appear in its excerpt (scripts/load/fidelity.py printed() reads each kind).
 PRINTED_KINDS = {"number", "year", "money", "date", "symbol", "agency", "text"}
 PRINTED_KEYS = {"as", "basis", "comparator", "beside", "form_of"}
@@ -149,6 +152,8 @@ class Table:
         for field in self.fields:
             if set(field) - FIELD_KEYS:
                 raise self.error("fields", f"{field.get('name')!r} has unknown keys {sorted(set(field) - FIELD_KEYS)}")
+            if field.get("language", "vi") not in LANGUAGES:
+                raise self.error("fields", f"{field['name']!r} has language {field['language']!r}, not one of {list(LANGUAGES)}")
             if field.get("type") not in TYPES:
                 raise self.error("fields", f"{field.get('name')!r} has type {field.get('type')!r}, not one of {sorted(TYPES)}")
             if set(field.get("constraints") or {}) - CONSTRAINTS:

@@ -50,7 +50,7 @@ SEARCH_DESCRIPTION = (
     "tìm: …\"). A word found in no title or name tries `prefix` and `typo` before `most`. `title` and "
     "`snippet` are HTML: text escaped, the matched words in `<mark>`; `context` carries what a reader needs "
     "(province; owner, period and total for a project; lead and deadline for a task; value, unit and year for an "
-    "indicator; `now` — \"nay là\" — with the link to the ward a former unit is part of today), each with a "
+    "indicator; `now` — \"Nay thuộc\" — with the link to the ward a former unit is part of today), each with a "
     "Vietnamese label, the machine `value` and the Vietnamese `text`.")
 CONTEXT_ITEM = {"type": "object", "properties": {
     "field": {"type": "string", "description": "province, owner, period, total_million_vnd, lead, deadline, value, "

@@ -1,16 +1,23 @@
 """The context a reader needs beside a search result, read for the chosen rows in one query per table: province;
 owner, period and money of a project; lead and deadline of a task; value, unit and year of an indicator; what a
-former unit is now ("nay là …") with its link; date and issuer of a decision or document.
+former unit is now part of ("Nay thuộc …", the row page's words: i18n.yml ui `now_part_of`) with its link; date and
+issuer of a decision or document.
 
-Each item carries a machine `value` (for the JSON) and a Vietnamese `text` (for the page: Vietnamese number and
-date formats), with the label the caller's mapping gives its field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml `search`)."""
+Each item carries a machine `value` (for the JSON) and a `text` for the page in the page's language: numbers,
+dates and money as scripts/serve/vnformat.py writes them (Vietnamese forms on Vietnamese pages, English ones with
+?_lang=en), the words of enumerated values from the table specs, "rank" from i18n.yml — while what the documents
+print (names of agencies and wards, a deadline or period as printed, an indicator's unit) stays as printed. The
+label is the caller's mapping for the field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml
+`search`)."""
 import json
+
+from scripts.serve import i18n, vnformat
 
 PROVINCE = "(select name from provinces where code = {})"
 CONTEXT_SQL = {
     "capital_projects": f"""select t.rowid, {PROVINCE.format("d.province_code")} as province,
         coalesce(a.name, t.owner_printed) as owner, t.owner_id, t.period_printed, t.start_year, t.end_year,
-        t.total_million_vnd from capital_projects t left join documents d on d.id = t.document_id
+        t.total_million_vnd, t.total_comparator from capital_projects t left join documents d on d.id = t.document_id
         left join agencies a on a.id = t.owner_id""",
     "plan_tasks": f"""select t.rowid, {PROVINCE.format("t.province_code")} as province,
         (select group_concat(a.name, '; ') from task_agencies ta join agencies a on a.id = ta.agency_id
@@ -38,22 +45,18 @@ CONTEXT_SQL = {
 }
 
 
-def vn_number(value) -> str:
-    if value is None:
-        return ""
-    if float(value) == int(value):
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.3f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
+BOUND_SIGNS = {">", "≥", "<", "≤", "≈"}  # a comparator printed with an amount, shown before it (as on row pages)
 
 
-def vn_date(iso) -> str:
-    parts = str(iso or "").split("-")
-    return "/".join(reversed(parts)) if iso else ""
-
-
-def context_items(table, c, urls, labels, indicator_kinds):
-    """The context a reader needs, as [{field, label, value (machine), text (Vietnamese), url}]; urls.row(table,
+def context_items(table, c, urls, labels, indicator_kinds, lang="vi"):
+    """The context a reader needs, as [{field, label, value (machine), text (in `lang`), url}]; urls.row(table,
     pk) links a value to its row."""
+    def number(value):
+        return vnformat.number(value, lang)
+
+    def date(iso):
+        return vnformat.date(iso, lang) if iso else ""
+
     def item(field, value, text=None, url=None):
         return {"field": field, "label": labels(field), "value": value,
                 "text": text if text is not None else str(value), "url": url}
@@ -68,26 +71,27 @@ def context_items(table, c, urls, labels, indicator_kinds):
         if period:
             out.append(item("period", period))
         if c["total_million_vnd"] is not None:
-            out.append(item("total_million_vnd", c["total_million_vnd"],
-                            f"{vn_number(c['total_million_vnd'])} triệu đồng"))
+            sign = c.get("total_comparator")
+            out.append(item("total_million_vnd", c["total_million_vnd"], (f"{sign} " if sign in BOUND_SIGNS else "")
+                            + vnformat.money_million(c["total_million_vnd"], lang)))
     elif table == "plan_tasks":
         if c["lead"]:
             out.append(item("lead", c["lead"]))
-        deadline = c["timing_printed"] or (vn_date(c["due_date"]) if c["due_date"] else c["due_year"])
+        deadline = c["timing_printed"] or (date(c["due_date"]) if c["due_date"] else c["due_year"])
         if deadline:
             out.append(item("deadline", c["due_date"] or c["due_year"] or deadline, str(deadline)))
     elif table == "indicators":
         unit = c["unit"] or ""
         if c["value"] is not None:
-            shown = vn_number(c["value"])
+            shown = number(c["value"])
             if c["comparator"] == "range" and c["value_low"] is not None:
-                shown = f"{vn_number(c['value_low'])}–{vn_number(c['value_high'])}"
+                shown = f"{number(c['value_low'])}–{number(c['value_high'])}"
             elif c["comparator"] and c["comparator"] != "=":
                 shown = f"{c['comparator']} {shown}"
             if unit == "count":
                 text = shown
             elif unit == "rank":
-                text = f"hạng {shown}" + (f"/{c['rank_of']}" if c["rank_of"] else "")
+                text = f"{i18n.t('rank_of', lang)} {shown}" + (f"/{c['rank_of']}" if c["rank_of"] else "")
             else:
                 text = f"{shown}{unit if unit == '%' else ' ' + unit if unit else ''}"
             out.append(item("value", c["value"], text))
@@ -102,14 +106,14 @@ def context_items(table, c, urls, labels, indicator_kinds):
             out.append(item("short_name", c["short_name"]))
     elif table == "decisions":
         if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
+            out.append(item("issued_on", c["issued_on"], date(c["issued_on"])))
         if c["issuer"]:
             out.append(item("issuer", c["issuer"]))
         for project in filter(None, (c["projects"] or "").split("\x1e")):
             pid, _, name = project.partition("\x1f")
             out.append(item("project", pid, name, urls.row("capital_projects", pid)))
     elif table == "wards":
-        out.append(item("type", c["type"]))
+        out.append(item("type", c["type"], i18n.enum_words("wards", "type", lang).get(c["type"], c["type"])))
         out.append(item("code", c["code"]))
     elif table == "ward_predecessors":
         if c["now"]:
@@ -120,7 +124,7 @@ def context_items(table, c, urls, labels, indicator_kinds):
             out.append(item("former_province", c["former_province"]))
     elif table == "documents":
         if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
+            out.append(item("issued_on", c["issued_on"], date(c["issued_on"])))
         if c["issuer"]:
             out.append(item("issuer", c["issuer"]))
     elif table == "project_components":

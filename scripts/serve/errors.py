@@ -69,6 +69,22 @@ def describe(exception):
     return getattr(exception, "status", 400), None, exception.args[0] if exception.args else "", False
 
 
+def query_error_body(payload):
+    """A query page's JSON answer to SQL that failed (Datasette 0.65's database view answers it as data, 400 with
+    SQLite's words in `error`, not through an exception) with its `error` as "Vietnamese · English"; any other
+    body unchanged. Called only for a 400 (scripts/serve/lane.py: ad-hoc SQL runs there)."""
+    from scripts.serve.i18n import bilingual_error
+
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return payload
+    if not (isinstance(data, dict) and data.get("ok") is False and "query" in data and isinstance(data.get("error"), str)):
+        return payload
+    data["error"] = bilingual_error(data["error"])
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
 def body(status, parts):
     """The JSON error body every layer answers with."""
     return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()

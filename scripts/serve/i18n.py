@@ -6,6 +6,7 @@ Why the URL and not a cookie: pages under the content-hashed database URLs are c
 CDNs (scripts/serve/asgi.py); a page whose language depended on a cookie would be served in the wrong language from the
 cache. `_lang` starts with an underscore, so Datasette ignores it as a filter and carries it through its own links
 (facets, sorting, next page); static/portal.js adds it to the portal's other links on English pages."""
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,12 +52,41 @@ def operator(key, fallback, lang=DEFAULT):
 
 def error_message(message, lang=DEFAULT):
     """A Datasette error message in the page's language: known starts are translated, the rest (SQLite's own
-    words, a table name) is kept after them."""
+    words, a table name) is kept after them. A start holding `{}` is a pattern: what stands at each `{}` in the
+    message (a column name, a number) is put at the translation's `{}`, in order."""
     text = str(message or "")
-    for start, entry in strings()["errors"].items():
-        if text.startswith(start):
-            return word(entry, lang) + text[len(start):]
+    for start, entry, pattern in _error_entries():
+        if pattern is None:
+            if text.startswith(start):
+                return word(entry, lang) + text[len(start):]
+        else:
+            found = pattern.match(text)
+            if found:
+                words = word(entry, lang)
+                for value in found.groups():  # each {} of the translation takes its value, in order
+                    words = words.replace("{}", value, 1)
+                return words + text[found.end():]
     return text
+
+
+def bilingual_error(message, status=400):
+    """"Vietnamese · English" for an error message of Datasette's or SQLite's own (the shape of the project's own
+    messages, scripts/serve/errors.message()); one whose start is not in i18n.yml `errors` is given the status's
+    Vietnamese heading before it, so the Vietnamese part is never missing."""
+    text = str(message or "")
+    vi, en = error_message(text, "vi"), error_message(text, "en")
+    if vi == text:
+        vi = f"{t(f'error_{status}' if status in (400, 403, 404) else 'error_400')}: {text}"
+    return f"{vi} · {en}"
+
+
+@lru_cache(maxsize=1)
+def _error_entries():
+    """(start, words, pattern or None) of i18n.yml `errors`; a `{}` at the end of a start takes the rest of the message."""
+    def pattern(start):
+        escaped = re.escape(start).replace(r"\{\}", "(.+?)")
+        return re.compile(escaped[:-5] + "(.+)" if start.endswith("{}") else escaped, re.S)
+    return [(start, entry, pattern(start) if "{}" in start else None) for start, entry in strings()["errors"].items()]
 
 
 def _spec_table(table):
@@ -69,6 +99,11 @@ def _spec_table(table):
 def column_label(table, column, lang=DEFAULT):
     f = field(table, column)
     return (spec.in_language(f.get("title"), lang) if f else None) or column
+
+
+def column_language(table, column):
+    """The language a column's free text is written in ('vi' unless its spec says `language:`)."""
+    return field(table, column).get("language") or DEFAULT
 
 
 def column_description(table, column, lang=DEFAULT):

@@ -344,10 +344,26 @@ def child_app(app):
         scheme = next((v.decode("latin-1") for k, v in headers if k == SCHEME_HEADER), "http")
         scope = {**scope, "scheme": scheme, "headers": [(k, v) for k, v in headers if k != SCHEME_HEADER]}
         started = False
+        held = None  # a 400 JSON answer, held until whole so its SQL error can be given in both languages
 
         async def tracked_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, held
+            if message["type"] == "http.response.start":
+                started = True
+                if message["status"] == 400 and any(k == b"content-type" and v.startswith(b"application/json")
+                                                     for k, v in message.get("headers") or []):
+                    held = [message, b""]
+                    return
+            elif held is not None:
+                held[1] += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                start, payload = held
+                held = None
+                payload = errors.query_error_body(payload)
+                await send({**start, "headers": [(k, str(len(payload)).encode() if k == b"content-length" else v)
+                                                 for k, v in start.get("headers") or []]})
+                message = {"type": "http.response.body", "body": payload}
             await send(message)
 
         try:

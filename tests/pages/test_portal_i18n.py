@@ -258,8 +258,8 @@ def test_search_page_words_follow_the_language(client):
     in Vietnamese by default and in English with _lang=en; the JSON follows the same switch."""
     vi = client.get("/-/search?q=phu+kiet").text
     en = client.get("/-/search?q=phu+kiet&_lang=en").text
-    assert '<html lang="vi">' in vi and "Đơn vị hành chính cũ" in vi and "nay là" in vi
-    assert '<html lang="en">' in en and ">Former unit<" in en and "now part of" in en
+    assert '<html lang="vi">' in vi and "Đơn vị hành chính cũ" in vi and "Nay thuộc" in vi
+    assert '<html lang="en">' in en and ">Former unit<" in en and "Now part of" in en
     assert "Đơn vị hành chính cũ" not in en and "Gõ có dấu" not in en
     assert client.json("/-/search.json?q=phu+kiet&_lang=en")["results"][0]["kind"] == "Former unit"
 

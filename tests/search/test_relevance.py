@@ -144,7 +144,7 @@ def test_project_money_in_context_machine_value_in_json(client):
     data = client.json("/-/search.json?q=" + quote("45,9 tỷ"))
     project = next(r for r in data["results"] if r["table"] == P)
     money = next(c for c in project["context"] if c["field"] == "total_million_vnd")
-    assert money["value"] == 45900 and money["text"] == "45.900 triệu đồng"
+    assert money["value"] == 45900 and money["text"] == "45.900 triệu đồng (≈ 45,9 tỷ)"
 
 
 def test_task_shows_lead_and_deadline(client):
@@ -168,10 +168,10 @@ def test_former_unit_says_what_it_is_now_with_a_link(client):
     data = client.json("/-/search.json?q=phu+kiet")
     first = data["results"][0]
     now = first["context"][0]
-    assert (now["label"], now["text"]) == ("nay là", "Xã Lương Hòa Lạc")
+    assert (now["label"], now["text"]) == ("Nay thuộc", "Xã Lương Hòa Lạc")
     assert now["url"] == "/catalog/wards/28615"
     page = client.get("/-/search?q=phu+kiet").text
-    assert "nay là" in page and 'href="/catalog/wards/28615"' in page and "Huyện Chợ Gạo" in page
+    assert "Nay thuộc" in page and 'href="/catalog/wards/28615"' in page and "Huyện Chợ Gạo" in page
 
 
 def test_former_unit_row_page_says_what_it_is_now(client):

@@ -33,7 +33,7 @@ def test_phone_search_without_diacritics_follows_the_first_result(page):
         first = page.locator("li.search-result").first
         assert first.locator(".result-kind").inner_text().lower() == "đơn vị hành chính cũ"
         assert "Xã Phú Kiết" in first.locator(".result-title").inner_text()
-        assert "nay là" in first.inner_text() and "Xã Lương Hòa Lạc" in first.inner_text()
+        assert "Nay thuộc" in first.inner_text() and "Xã Lương Hòa Lạc" in first.inner_text()
         # Nothing wider than the phone: the result list fits the viewport.
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390 + 1, width

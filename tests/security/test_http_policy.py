@@ -95,10 +95,26 @@ def test_robots_policy(client):
     assert "<loc>http://localhost/catalog/plan_tasks</loc>" in sitemap and "_fts" not in sitemap
 
 
-HOSTILE_HOSTS = ["evil.example", "x" * 5000, "[", "evil.example:80@x", ""]
+HOSTILE_HOSTS = ["evil.example", "x" * 5000, ""]
+UNPARSEABLE_HOSTS = ["[", "evil.example:80@x", "a b", "[::1", "x:8o"]
 
 
-@pytest.mark.parametrize("host", HOSTILE_HOSTS, ids=["evil", "5000-bytes", "bracket", "userinfo", "empty"])
+@pytest.mark.parametrize("host", UNPARSEABLE_HOSTS)
+def test_a_host_header_that_does_not_parse_is_refused_with_a_message(client, host):
+    """`Host: [` and its kind are a 400 saying what is wrong, in Vietnamese then English, with the policy's headers —
+    on a table page, its JSON and the home page alike; a Host that parses is served as before."""
+    for path in ["/catalog/plan_tasks.json?_size=1", "/catalog/plan_tasks", "/"]:
+        response = client.get(path, headers={"host": host})
+        assert response.status_code == 400, (host, path)
+        vietnamese, _, english = response.json()["error"].partition(" · ")
+        assert "Host" in vietnamese and "không hợp lệ" in vietnamese and "does not parse" in english
+        assert response.headers["cache-control"] == "no-store" and response.headers["x-content-type-options"] == "nosniff"
+        assert host not in response.text
+    for good in ["localhost:8001", "[::1]:8001", "127.0.0.1", "opendata.example.vn"]:
+        assert client.get("/catalog/plan_tasks.json?_size=1", headers={"host": good}).status_code == 200
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS, ids=["evil", "5000-bytes", "empty"])
 def test_absolute_urls_never_come_from_the_host_header(client, host):
     """next_url, the Link header, facet toggles, DCAT, OpenAPI servers and the sitemap use the configured public
     base URL, or the server's own address: a request's Host cannot poison a cached answer or break one."""
@@ -145,8 +161,8 @@ def test_nginx_config_hardening():
 
 
 def test_hostile_host_headers_on_the_deployment(asgi_server, catalog_path):
-    """Issue 13 High 2 and 3 on uvicorn as deployed: a 5,000-byte Host, `Host: [` and a foreign Host answer like
-    any other request, and neither the Link header nor next_url nor the redirect carries them; the redirect
+    """Issue 13 High 2 and 3 on uvicorn as deployed: a 5,000-byte Host and a foreign Host answer like any other
+    request (`Host: [`, which does not parse, is a 400 with a message), and neither the Link header nor next_url nor the redirect carries them; the redirect
     and the robots.txt of the hashed route carry the policy's headers."""
     import http.client
 
@@ -159,6 +175,10 @@ def test_hostile_host_headers_on_the_deployment(asgi_server, catalog_path):
         connection.endheaders()
         response = connection.getresponse()
         body = response.read().decode()
+        if host == "[":
+            assert response.status == 400 and "Host" in json.loads(body)["error"] and host not in body
+            connection.close()
+            continue
         assert response.status == 200, (host[:20], response.status)
         link = response.getheader("link")
         assert link.startswith(f"<{asgi_server}/catalog-{digest}/plan_tasks.json?") and host not in link

@@ -43,7 +43,7 @@ def sql_url(base, sql):
 
 def test_limits_are_set_deliberately(client):
     settings = client.json("/-/settings.json")
-    for name in ["sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "max_csv_mb", "num_sql_threads",
+    for name in ["sql_time_limit_ms", "max_returned_rows", "facet_time_limit_ms", "num_sql_threads",
                  "suggest_facets", "default_cache_ttl"]:
         assert settings[name] == SETTINGS[name], name
     rows = client.json("/catalog.json?_shape=array&sql=" + quote(
