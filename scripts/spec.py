@@ -256,7 +256,13 @@ class Table:
 
     def not_printed_columns(self) -> list[str]:
         """Columns whose values the excerpt does not print: inferred values and the basis columns (of printed values
-        read from elsewhere, and of inferred ones), in field order."""
+        read from elsewhere, and of inferred ones), in field order. Asked for every column of every table page:
+        worked out once per spec."""
+        if "_not_printed" not in self.__dict__:
+            self.__dict__["_not_printed"] = self._not_printed_columns()
+        return list(self.__dict__["_not_printed"])
+
+    def _not_printed_columns(self) -> list[str]:
         names = set()
         for f in self.fields:
             if f.get("inferred"):
