@@ -17,9 +17,7 @@ from scripts.project import DATABASE_NAME, catalog_metadata
 from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest, table_files
 from scripts.publish.tabular import has_coordinates
 from scripts.serve import i18n, vnformat
-
-PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
-               "_facet_size", "_json", "_trace"}
+from scripts.serve.params import result_params
 
 
 def result_links(base, params, columns, kind):
@@ -40,7 +38,7 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         return {}
     lang = i18n.language(request)
     pairs = parse_qsl(request.query_string, keep_blank_values=True)
-    params = [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet") and k != i18n.PARAM]
+    params = result_params(pairs)
     base = request.path
     db_path = datasette.get_database(DATABASE_NAME).path
     out = {"datapackage": URL_PREFIX + "datapackage.json"}

@@ -29,6 +29,7 @@ from scripts.project import DATABASE_NAME, catalog_metadata
 from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
                                      machine_row, write_xlsx)
 from scripts.serve.i18n import query_column_label
+from scripts.serve.params import result_params
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
 WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
@@ -37,9 +38,6 @@ XLSX_MAX_ROWS = 50_000
 # never cut. The catalog's largest table has 733 rows.
 EXPORT_MAX_ROWS = 500_000
 DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|jsonl|json)$")
-# Parameters that shape a page or a response, not the result: dropped before fetching every row.
-PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
-               "_facet_size", "_json", "_trace"}
 
 
 class ExportError(Exception):
@@ -51,11 +49,6 @@ class ExportError(Exception):
 def error_response(status, message):
     body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
     return status, [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())], body
-
-
-def result_params(query):
-    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-            if k not in PAGE_PARAMS and not k.startswith("_facet")]
 
 
 async def fetch_json(datasette, path, params):
@@ -198,8 +191,8 @@ def xlsx_label_for(datasette, kind, name):
 
 async def export(datasette, scope, send, kind, name, fmt, json_path):
     query = scope.get("query_string", b"").decode("latin-1")
-    raw = dict(parse_qsl(query, keep_blank_values=True))
-    params = result_params(query)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    raw, params = dict(pairs), result_params(pairs)  # params: what names the result, fetched row by row
     try:
         if kind == "table":
             source = await TableRows(datasette, json_path, params,

@@ -1,0 +1,16 @@
+"""Which of a request's parameters name a result (filters, search, sort, a query's values) and which only shape the
+page or the response (page size, paging token, format options, facets, the page's language).
+
+Read by the download links of table and query pages (plugins/export_links.py), which must carry the result's
+parameters and nothing else, and by the whole-result downloads (plugins/exports.py), which drop the others before
+fetching every row. Plugins cannot import each other, hence this module in the installed package."""
+from scripts.serve.i18n import PARAM as LANGUAGE
+
+# Parameters that shape a page or a response, not the result; every `_facet…` parameter is one too.
+PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
+               "_facet_size", "_json", "_trace", LANGUAGE}
+
+
+def result_params(pairs):
+    """The (name, value) pairs of `pairs` that name the result."""
+    return [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet")]
