@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 
 from scripts.project import DATABASE_NAME, catalog_metadata
-from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest, table_files
+from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest
 from scripts.publish.tabular import has_coordinates
-from scripts.serve import i18n, vnformat
+from scripts.serve import i18n
+from scripts.serve.whole_files import whole_files
 from scripts.serve.params import result_params
 
 
@@ -43,8 +44,7 @@ def extra_template_vars(template, database, table, columns, request, datasette):
     db_path = datasette.get_database(DATABASE_NAME).path
     out = {"datapackage": URL_PREFIX + "datapackage.json"}
     if template == "table.html":
-        out["whole"] = [{**f, "label": LABELS[f["format"]], "size": vnformat.file_size(f["bytes"], lang)}
-                        for f in table_files(db_path, table)]
+        out["whole"] = whole_files(db_path, table, lang)
         out["whole_rows"] = read_manifest(db_path).get("tables", {}).get(table)
         out["result"] = result_links(base, params, columns or [], "table") if params else []
         page = [(k, v) for k, v in pairs if k not in ("_stream", "_nl", "_labels", "_bom", "_dl")]
