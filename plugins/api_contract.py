@@ -10,7 +10,6 @@
   separator, so without this it was an HTML 404.
 - `_nl=on` (newline-delimited JSON) is served as application/x-ndjson, not text/plain.
 """
-import json
 import re
 from urllib.parse import parse_qsl, unquote
 
@@ -18,6 +17,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 
 from scripts.project import catalog_metadata
+from scripts.serve import errors
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
 INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -31,24 +31,16 @@ def query_parameters(datasette, name):
 
 
 def parameter_problem(declared, args):
-    """The bilingual message for the first missing or mistyped parameter, or None."""
+    """The (Vietnamese, English) message for the first missing or mistyped parameter, or None."""
     for name, spec in declared.items():
         value = args.get(name, "").strip()
         if spec.get("required") and not value:
-            return (f"Thiếu tham số bắt buộc “{name}” ({spec.get('description', name)}). "
-                    f"· Missing required parameter “{name}”.")
+            return (f"Thiếu tham số bắt buộc “{name}” ({spec.get('description', name)}).",
+                    f"Missing required parameter “{name}”.")
         if value and spec.get("type") == "integer" and not INTEGER.fullmatch(value):
-            return (f"Tham số “{name}” phải là số nguyên, không phải “{value[:40]}”. "
-                    f"· Parameter “{name}” must be an integer.")
+            return (f"Tham số “{name}” phải là số nguyên, không phải “{value[:40]}”.",
+                    f"Parameter “{name}” must be an integer.")
     return None
-
-
-async def send_json(send, status, payload, extra=()):
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        *extra]})
-    await send({"type": "http.response.body", "body": body})
 
 
 # Innermost (applied first): the answers given here get the security and CORS headers and, in the deployment,
@@ -72,8 +64,7 @@ def asgi_wrapper(datasette):
                 if declared:
                     problem = parameter_problem(declared, dict(parse_qsl(query, keep_blank_values=True)))
                     if problem:
-                        return await send_json(send, 400, {"ok": False, "status": 400, "error": problem,
-                                                           "title": "Bad request"})
+                        return await errors.answer(send, 400, problem, title="Bad request")
             if not ("_nl=on" in query.split("&") and scope.get("path", "").endswith(".json")):
                 return await app(scope, receive, send)
 

@@ -17,7 +17,6 @@ stream as they are fetched; XLSX is assembled in memory, up to XLSX_MAX_ROWS row
 Anything else (the paged JSON API, rows, HTML) passes through to Datasette untouched.
 """
 import io
-import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -28,6 +27,7 @@ from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_metadata
 from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
                                      machine_row, write_xlsx)
+from scripts.serve import errors
 from scripts.serve.i18n import query_column_label
 from scripts.serve.params import result_params
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
@@ -41,14 +41,11 @@ DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|j
 
 
 class ExportError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
+    """A download refused: `parts` is a (Vietnamese, English) pair, or the message of Datasette's own answer."""
 
-
-def error_response(status, message):
-    body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
-    return status, [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())], body
+    def __init__(self, status, parts):
+        super().__init__(errors.message(parts))
+        self.status, self.parts = status, parts
 
 
 async def fetch_json(datasette, path, params):
@@ -100,9 +97,10 @@ class QueryRows:
         data = await fetch_json(self.datasette, self.json_path, self.params)
         if data.get("truncated"):
             limit = self.datasette.setting("max_returned_rows")
-            raise ExportError(400, f"Kết quả có hơn {limit} dòng, quá giới hạn của một truy vấn; hãy tải toàn bộ bảng "
-                                   f"(/-/downloads/) hoặc tệp SQLite. · The result has more than {limit} rows, the limit "
-                                   f"of one query: download the whole tables (/-/downloads/) or the SQLite file.")
+            raise ExportError(400, (f"Kết quả có hơn {limit} dòng, quá giới hạn của một truy vấn; hãy tải toàn bộ "
+                                    f"bảng (/-/downloads/) hoặc tệp SQLite.", f"The result has more than {limit} rows, "
+                                    f"the limit of one query: download the whole tables (/-/downloads/) or the "
+                                    f"SQLite file."))
         self.rows, self.columns, self.total = data["rows"], data["columns"], len(data["rows"])
         return self
 
@@ -200,20 +198,17 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
         else:
             source = await QueryRows(datasette, json_path, params).start()
         if fmt == "geojson" and not has_coordinates(source.columns):
-            raise ExportError(400, "GeoJSON chỉ có cho kết quả có cột latitude và longitude. · GeoJSON is only "
-                                   "available for results with latitude and longitude columns.")
+            raise ExportError(400, ("GeoJSON chỉ có cho kết quả có cột latitude và longitude.",
+                                    "GeoJSON is only available for results with latitude and longitude columns."))
         if (source.total or 0) > EXPORT_MAX_ROWS:
-            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: hãy "
-                                   f"lọc bớt hoặc tải tệp SQLite. · {source.total} rows is more than {EXPORT_MAX_ROWS} "
-                                   f"for one download: filter further or download the SQLite file.")
+            raise ExportError(400, (f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: "
+                                    f"hãy lọc bớt hoặc tải tệp SQLite.", f"{source.total} rows is more than "
+                                    f"{EXPORT_MAX_ROWS} for one download: filter further or download the SQLite file."))
         if fmt == "xlsx" and (source.total or 0) > XLSX_MAX_ROWS:
-            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV. · "
-                                   f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV.")
+            raise ExportError(400, (f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV.",
+                                    f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV."))
     except ExportError as e:
-        status, headers, body = error_response(e.status, e.message)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return
+        return await errors.answer(send, e.status, e.parts)
     filename = f"{name}.{'jsonl' if fmt == 'json' and raw.get('_nl') == 'on' else fmt}"
     media = MEDIA_TYPES["jsonl"] if fmt == "json" and raw.get("_nl") == "on" else MEDIA_TYPES[fmt]
     headers = [(b"content-type", media.encode()),

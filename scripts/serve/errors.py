@@ -28,7 +28,9 @@ SERVER_ERROR = ("Lỗi máy chủ; lỗi đã được ghi lại.", "Server erro
 
 
 def message(parts):
-    return f"{parts[0]} · {parts[1]}"
+    """The one-line bilingual message: a (Vietnamese, English) pair joined by " · ", or a text given whole (an inner
+    layer's message passed on, already in the words it was written in)."""
+    return parts if isinstance(parts, str) else f"{parts[0]} · {parts[1]}"
 
 
 def classify(exception):
@@ -69,14 +71,17 @@ def describe(exception):
     return getattr(exception, "status", 400), None, exception.args[0] if exception.args else "", False
 
 
-def body(status, parts):
-    """The JSON error body every layer answers with."""
-    return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()
+def body(status, parts, title=None):
+    """The JSON error body every layer answers with (`title` added where a layer names the kind of error)."""
+    data = {"ok": False, "status": status, "error": message(parts)}
+    if title is not None:
+        data["title"] = title
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
-async def answer(send, status, parts, headers=()):
+async def answer(send, status, parts, headers=(), title=None):
     """body() sent as a whole ASGI response, by a layer that answers before or instead of Datasette."""
-    payload = body(status, parts)
+    payload = body(status, parts, title)
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(payload)).encode()),
         *headers]})
