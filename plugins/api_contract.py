@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, unquote
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 
-from scripts.project import catalog_metadata
 from scripts.serve import errors
+from scripts.serve.params import missing_parameters, query_parameters
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
 INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -25,16 +25,12 @@ ENCODED_ROW = re.compile(rf"^(?P<prefix>{DATABASE_ROUTE})/(?P<table>[^/]+)/(?P<p
 NDJSON = b"application/x-ndjson; charset=utf-8"
 
 
-def query_parameters(datasette, name):
-    query = (catalog_metadata(datasette.metadata()).get("queries") or {}).get(name)
-    return None if query is None else (query.get("parameters") or {})
-
-
 def parameter_problem(declared, args):
     """The (Vietnamese, English) message for the first missing or mistyped parameter, or None."""
+    missing = missing_parameters(declared, args)
     for name, spec in declared.items():
         value = args.get(name, "").strip()
-        if spec.get("required") and not value:
+        if name in missing:
             return (f"Thiếu tham số bắt buộc “{name}” ({spec.get('description', name)}).",
                     f"Missing required parameter “{name}”.")
         if value and spec.get("type") == "integer" and not INTEGER.fullmatch(value):
@@ -60,7 +56,7 @@ def asgi_wrapper(datasette):
             query = scope.get("query_string", b"").decode("latin-1")
             match = TABLE_ROUTE.match(scope.get("path", ""))
             if match and match["pk"] is None and match["format"]:
-                declared = query_parameters(datasette, tilde_decode(match["table"]))
+                declared = query_parameters(datasette.metadata(), tilde_decode(match["table"]))
                 if declared:
                     problem = parameter_problem(declared, dict(parse_qsl(query, keep_blank_values=True)))
                     if problem:

@@ -13,12 +13,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
-from scripts.project import DATABASE_NAME, catalog_metadata
+from scripts.project import DATABASE_NAME
 from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest
 from scripts.publish.tabular import has_coordinates
 from scripts.serve import i18n
+from scripts.serve.params import missing_parameters, query_parameters, result_params
 from scripts.serve.whole_files import whole_files
-from scripts.serve.params import result_params
 
 
 def result_links(base, params, columns, kind):
@@ -56,12 +56,9 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         from datasette.utils import tilde_decode
 
         canned = tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])
-        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(canned) or {}).get(
-            "parameters") or {}
-        given = dict(pairs)
+        declared = query_parameters(datasette.metadata(), canned)
         # Each as its input's label on the page (scripts/serve/i18n.yml `queries`), with its name.
         out["missing"] = [{"name": name, "label": i18n.query_param(canned, name, lang)[0]}
-                          for name, spec in declared.items()
-                          if spec.get("required") and not given.get(name, "").strip()]
+                          for name in missing_parameters(declared, dict(pairs))]
         out["result"] = [] if out["missing"] else result_links(base, params, columns or [], "query")
     return {"catalog_exports": out}
