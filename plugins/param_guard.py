@@ -10,7 +10,6 @@ other bad requests: `{"ok": false, "error": …, "status": 400}` (for HTML pages
 """
 import json
 import re
-from html import escape
 from urllib.parse import parse_qs, unquote
 
 from datasette import hookimpl
@@ -18,6 +17,7 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import Request
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.serve.errors import fallback_page
 from scripts.serve.i18n import error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
@@ -73,9 +73,7 @@ async def reply(datasette, scope, receive, send, status, message, wants_json):
                 # Outside Datasette's CSRF layer, which sets scope["csrftoken"]; the error page has no POST form.
                 request=Request({**scope, "csrftoken": lambda: ""}, receive), view_name="error")).encode()
         except Exception:  # noqa: BLE001 — a page without templates rather than a second error
-            body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status} · Error {status}'
-                    f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(error_message(message))}</p>"
-                    f'<p><a href="/">Về trang chủ · Home</a></p></body></html>').encode()
+            body = fallback_page(status, error_message(message)).encode()
         content_type = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})

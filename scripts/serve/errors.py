@@ -7,6 +7,7 @@ Plugins cannot import each other (Datasette loads them by file), hence this modu
 """
 import json
 import sqlite3
+from html import escape
 
 from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
@@ -86,3 +87,12 @@ async def answer(send, status, parts, headers=(), title=None):
         (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(payload)).encode()),
         *headers]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def fallback_page(status, text):
+    """The HTML page of an error when the portal's error page (templates/error.html) cannot itself be rendered, by
+    Datasette's error hook (plugins/safe_errors.py) or before Datasette (plugins/param_guard.py): no template, no
+    language choice, both languages on one page."""
+    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status} · Error {status}'
+            f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(text)}</p>"
+            f'<p><a href="/">Về trang chủ · Home</a></p></body></html>')
