@@ -18,13 +18,13 @@ Anything else (the paged JSON API, rows, HTML) passes through to Datasette untou
 """
 import io
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
 from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_metadata
+from scripts.publish.dumps import build_time
 from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
                                      machine_row, write_xlsx)
 from scripts.serve import errors
@@ -134,11 +134,7 @@ async def source_rows(datasette, name, title, view, rows):
             "source_url")) if v)))
     for doc_id, symbol, doc_title in await documents_cited(datasette, rows):
         out.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
-    db = datasette.get_database(DATABASE_NAME)
-    from datetime import datetime, timezone
-
-    out.append(("Ngày dựng · Built", datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc)
-                .replace(microsecond=0).isoformat()))
+    out.append(("Ngày dựng · Built", build_time(datasette.get_database(DATABASE_NAME).path).isoformat()))
     out.append(("Số dòng · Rows", str(len(rows))))
     return out
 

@@ -13,8 +13,6 @@ Names behind foreign keys are read once per immutable database and kept (a few h
 Machine formats (JSON, CSV …) are untouched: everything here is for HTML.
 """
 import copy
-import datetime
-import os
 import re
 from collections import Counter
 from functools import lru_cache, partial
@@ -25,6 +23,7 @@ from markupsafe import Markup, escape
 
 from scripts import spec as specs
 from scripts.project import DATABASE_NAME
+from scripts.publish.dumps import build_time
 from scripts.serve import i18n, vnformat
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
@@ -62,15 +61,15 @@ def with_lang(url, lang):
 
 
 def build_date(datasette, lang):
+    """The build's day (scripts/publish/dumps.py build_time), read once per database file."""
     try:
         db = datasette.get_database(DATABASE_NAME)
-        key = (db.path, "__mtime")
+        key = (db.path, "__built")
         if key not in _labels_cache:
-            _labels_cache[key] = os.path.getmtime(db.path)
-        stamp = _labels_cache[key]
+            _labels_cache[key] = build_time(db.path).date().isoformat()
+        day = _labels_cache[key]
     except Exception:  # no file (memory database)
         return ""
-    day = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
     return vnformat.date(day, lang)
 
 

@@ -286,6 +286,17 @@ def read_manifest(db_path):
     return _manifests[path][1]
 
 
+def build_time(db_path):
+    """When the catalog at `db_path` was built (UTC, whole seconds): the `built` its manifest records — the time its
+    XLSX files' Source sheets, datapackage.json and the downloads' Last-Modified give —, or, for a database without
+    downloads beside it, the file's modification time. The one answer for every page, header and file that
+    states the build time."""
+    built = read_manifest(db_path).get("built")
+    if built:
+        return datetime.fromisoformat(built)
+    return datetime.fromtimestamp(Path(db_path).stat().st_mtime, timezone.utc).replace(microsecond=0)
+
+
 def table_files(db_path, table):
     """[{format, url, bytes, sha256}] of a table's whole-table files, in the order of FORMATS."""
     files = read_manifest(db_path).get("files", {})

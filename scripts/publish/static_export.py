@@ -23,14 +23,13 @@ import json
 import shutil
 import sqlite3
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import ROOT, catalog_metadata, metadata
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
-from scripts.publish.dumps import primary_keys, sha256, table_files, visible_tables
+from scripts.publish.dumps import build_time, primary_keys, sha256, table_files, visible_tables
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
@@ -109,7 +108,7 @@ def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
     try:
         tables = visible_tables(conn, meta)
         counts = {t: write_table(conn, t, tmp / DATABASE) for t in tables}
-        modified = datetime.fromtimestamp(db.stat().st_mtime, timezone.utc).date().isoformat()
+        modified = build_time(db).date().isoformat()
         base = base_url.rstrip("/")
         downloads = db.parent / DOWNLOADS
         if downloads.is_dir():
