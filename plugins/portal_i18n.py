@@ -22,9 +22,10 @@ from datasette.utils import path_with_replaced_args, tilde_encode
 from markupsafe import Markup, escape
 
 from scripts import spec as specs
+from scripts import vnformat
 from scripts.project import DATABASE_NAME
 from scripts.publish.dumps import build_time
-from scripts.serve import i18n, vnformat
+from scripts.serve import i18n
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
 _PAGES = i18n.strings()["pages"]  # per-table page choices (scripts/serve/i18n.yml `pages`)

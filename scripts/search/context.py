@@ -3,8 +3,12 @@ owner, period and money of a project; lead and deadline of a task; value, unit a
 former unit is now ("nay là …") with its link; date and issuer of a decision or document.
 
 Each item carries a machine `value` (for the JSON) and a Vietnamese `text` (for the page: Vietnamese number and
-date formats), with the label the caller's mapping gives its field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml `search`)."""
+date formats), with the label the caller's mapping gives its field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml `search`).
+Numbers and dates are written by scripts/vnformat.py, as on the portal's pages: every stored decimal is kept."""
 import json
+
+from scripts.vnformat import date as vn_date
+from scripts.vnformat import number as vn_number
 
 PROVINCE = "(select name from provinces where code = {})"
 CONTEXT_SQL = {
@@ -36,19 +40,6 @@ CONTEXT_SQL = {
     "document_passages": """select t.rowid, d.type || ' ' || d.symbol as document, t.document_id,
         t.heading_path from document_passages t left join documents d on d.id = t.document_id""",
 }
-
-
-def vn_number(value) -> str:
-    if value is None:
-        return ""
-    if float(value) == int(value):
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.3f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def vn_date(iso) -> str:
-    parts = str(iso or "").split("-")
-    return "/".join(reversed(parts)) if iso else ""
 
 
 def context_items(table, c, urls, labels, indicator_kinds):

@@ -3,7 +3,7 @@ size in the page's language. One builder for the home page (plugins/pages.py) an
 (plugins/export_links.py), whose links templates/_whole_file.html writes; plugins cannot import each other, hence
 this module in the installed package."""
 from scripts.publish.dumps import FORMAT_LABELS, table_files
-from scripts.serve import vnformat
+from scripts import vnformat
 
 
 def whole_files(db_path, table, lang):

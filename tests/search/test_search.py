@@ -112,3 +112,17 @@ def test_vn_fold_compares_where_lower_cannot(client):
     rows = client.json("/catalog.json?_shape=array&sql=" + quote(
         "select lower('ĐỒNG') as lowered, vn_fold('ĐỒNG') = vn_fold('đồng') as same"))
     assert rows == [{"lowered": "ĐỒng", "same": 1}]
+
+
+def test_result_context_writes_numbers_as_the_pages_do():
+    """A search result's context and the portal's pages write a number with one formatter (scripts/vnformat.py),
+    which keeps every stored decimal: 0.12345 % is "0,12345%", not rounded to "0,123%"; 45900.0 is "45.900"."""
+    from scripts import vnformat
+    from scripts.search.context import context_items
+
+    row = {"province": None, "kind": None, "value": 0.12345, "value_low": None, "value_high": None,
+           "comparator": "=", "unit": "%", "rank_of": None, "ref_year": 2025, "inferred_year": None}
+    items = {i["field"]: i["text"] for i in context_items("indicators", row, None, str, {})}
+    assert items["value"] == "0,12345%" == vnformat.number(0.12345) + "%"
+    row.update(value=45900.0, unit="count")
+    assert {i["field"]: i["text"] for i in context_items("indicators", row, None, str, {})}["value"] == "45.900"
