@@ -254,7 +254,7 @@ class LaneProcess:
 def installed_patches():
     from scripts.serve import internals
 
-    return list(getattr(internals, "APPLIED", []))
+    return internals.applied()
 
 
 def connectable(path):
