@@ -25,8 +25,7 @@ from datasette import hookimpl
 from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_metadata
 from scripts.publish.dumps import build_time
-from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
-                                     machine_row, write_xlsx)
+from scripts.publish.tabular import MEDIA_TYPES, has_coordinates, text_writer, write_xlsx
 from scripts.serve import errors
 from scripts.serve.i18n import query_column_label
 from scripts.serve.params import result_params
@@ -140,35 +139,22 @@ async def source_rows(datasette, name, title, view, rows):
 
 
 def chunked(fmt, source, bom, nl):
-    """An async generator of bytes for the streaming formats."""
+    """An async generator of bytes for the streaming formats, written by the build's writers (scripts/publish/tabular.py
+    text_writer) as the batches are fetched."""
 
     async def generate():
-        columns, labelled = source.columns, source.labelled if fmt == "csv" else set()
-        if fmt == "csv":
-            yield next(csv_lines(columns, [], labelled, bom=bom)).encode("utf-8")
-        elif fmt == "geojson":
-            yield b'{"type": "FeatureCollection", "features": ['
-        elif fmt == "json" and not nl:
-            yield b"["
-        first = True
+        kind = "jsonl" if fmt == "json" and nl else fmt
+        writer = text_writer(kind, source.columns, source.labelled if fmt == "csv" else set(), bom=bom)
+        text = writer.start()
+        if text:
+            yield text.encode("utf-8")
         async for batch in source.batches():
-            if fmt == "csv":
-                text = "".join(csv_lines(columns, [batch], labelled, header=False))
-            elif fmt == "jsonl" or (fmt == "json" and nl):
-                text = "".join(json_text(machine_row(r, columns)) + "\n" for r in batch)
-            else:
-                parts = []
-                for row in batch:
-                    item = geojson_feature(row, columns) if fmt == "geojson" else machine_row(row, columns)
-                    parts.append(("\n" if first else ",\n") + json_text(item))
-                    first = False
-                text = "".join(parts)
+            text = writer.rows(batch)
             if text:
                 yield text.encode("utf-8")
-        if fmt == "geojson":
-            yield b"\n]}\n"
-        elif fmt == "json" and not nl:
-            yield b"\n]\n"
+        text = writer.end()
+        if text:
+            yield text.encode("utf-8")
 
     return generate()
 

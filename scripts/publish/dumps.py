@@ -18,13 +18,14 @@ failed build leaves the previous database and the previous files.
 import hashlib
 import json
 import sqlite3
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_metadata, metadata
-from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_chunks, has_coordinates, is_date_column,
-                             ISO_DATE, json_array_chunks, jsonl_chunks, write_xlsx)
+from scripts.publish.tabular import (ISO_DATE, MEDIA_TYPES, has_coordinates, is_date_column, text_writer,
+                                     write_xlsx)
 
 DIRECTORY = "downloads"
 URL_PREFIX = f"/-/{DIRECTORY}/"  # where the portal serves them (plugins/downloads.py)
@@ -168,14 +169,10 @@ def source_rows(meta, table, title, url, built, documents):
     return rows
 
 
-def write_text(path, chunks):
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        for chunk in chunks:
-            f.write(chunk)
-
-
 def write_table(conn, meta, table, directory, base_url, built):
-    """Write the table's files; returns (row count, {format: file name})."""
+    """Write the table's files; returns (row count, {format: file name}). The rows are read once, in batches, and
+    each batch goes to every file: the text files (CSV, JSON, JSON Lines, GeoJSON) write its codes, the XLSX file
+    the names behind its foreign keys as well."""
     typed = columns_of(conn, table)
     columns = [c for c, _ in typed]
     labels = {}
@@ -184,22 +181,30 @@ def write_table(conn, meta, table, directory, base_url, built):
         if label and label != other_column:
             labels[column] = (other, other_column, label)
     title = str(((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("title", table))
-    files = {}
-    write_text(directory / f"{table}.csv", csv_lines(columns, row_batches(conn, table, columns, {}), bom=True))
-    files["csv"] = f"{table}.csv"
-    write_text(directory / f"{table}.json", json_array_chunks(columns, row_batches(conn, table, columns, {})))
-    files["json"] = f"{table}.json"
-    write_text(directory / f"{table}.jsonl", jsonl_chunks(columns, row_batches(conn, table, columns, {})))
-    files["jsonl"] = f"{table}.jsonl"
+    texts = {"csv": text_writer("csv", columns, bom=True), "json": text_writer("json", columns),
+             "jsonl": text_writer("jsonl", columns)}
     if has_coordinates(columns):
-        write_text(directory / f"{table}.geojson", geojson_chunks(columns, row_batches(conn, table, columns, {})))
-        files["geojson"] = f"{table}.geojson"
-    with open(directory / f"{table}.xlsx", "wb") as f:
-        count = write_xlsx(f, columns, row_batches(conn, table, columns, labels), labelled=set(labels),
-                           label_for=lambda c: spec.column_label(table, c), sheet_title=table,
-                           source_rows=source_rows(meta, table, title, f"{base_url}/{DATABASE_NAME}/{table}", built,
-                                                   documents_cited(conn, table, columns)))
-    files["xlsx"] = f"{table}.xlsx"
+        texts["geojson"] = text_writer("geojson", columns)
+    files = {fmt: f"{table}.{fmt}" for fmt in [*texts, "xlsx"]}
+    with ExitStack() as stack:
+        outs = {fmt: stack.enter_context(open(directory / files[fmt], "w", encoding="utf-8", newline=""))
+                for fmt in texts}
+        for fmt, writer in texts.items():
+            outs[fmt].write(writer.start())
+
+        def every_batch():  # write_xlsx reads every batch: each is written to the text files on its way there
+            for batch in row_batches(conn, table, columns, labels):
+                for fmt, writer in texts.items():
+                    outs[fmt].write(writer.rows(batch))
+                yield batch
+
+        with open(directory / files["xlsx"], "wb") as f:
+            count = write_xlsx(f, columns, every_batch(), labelled=set(labels),
+                               label_for=lambda c: spec.column_label(table, c), sheet_title=table,
+                               source_rows=source_rows(meta, table, title, f"{base_url}/{DATABASE_NAME}/{table}",
+                                                       built, documents_cited(conn, table, columns)))
+        for fmt, writer in texts.items():
+            outs[fmt].write(writer.end())
     return count, files
 
 
