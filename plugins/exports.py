@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 
 from scripts import spec
-from scripts.project import DATABASE_NAME, catalog_metadata
+from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section
 from scripts.publish.dumps import build_time
 from scripts.publish.tabular import MEDIA_TYPES, has_coordinates, text_writer, write_xlsx
 from scripts.serve import errors
@@ -122,7 +122,7 @@ async def documents_cited(datasette, rows):
 async def source_rows(datasette, name, title, view, rows):
     meta = datasette.metadata()
     catalog = catalog_metadata(meta)
-    table_meta = (catalog.get("tables") or {}).get(name) or (catalog.get("queries") or {}).get(name) or {}
+    table_meta = catalog_entry("tables", name, meta) or catalog_entry("queries", name, meta)
     licence = table_meta.get("license") or catalog.get("license") or meta.get("license")
     licence_url = table_meta.get("license_url") or catalog.get("license_url") or meta.get("license_url")
     out = [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
@@ -164,7 +164,7 @@ def xlsx_label_for(datasette, kind, name):
     (scripts/serve/i18n.py query_column_label); an ad-hoc SQL query's its own column names."""
     if kind == "table":
         return lambda c: spec.column_label(name, c)
-    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+    if name in catalog_section("queries", datasette.metadata()):
         return lambda c: query_column_label(name, c)
     return str
 
@@ -198,7 +198,7 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
     if fmt == "xlsx":
         rows = [row async for batch in source.batches() for row in batch]
         section = "tables" if kind == "table" else "queries"
-        title = str(((catalog_metadata(datasette.metadata()).get(section) or {}).get(name) or {}).get("title", name))
+        title = str(catalog_entry(section, name, datasette.metadata()).get("title", name))
         view = scope.get("path", "") + ("?" + query if query else "")
         out = io.BytesIO()
         write_xlsx(out, source.columns, [rows], labelled=source.labelled,
@@ -234,7 +234,7 @@ async def classify(datasette, path, query):
 
     name = tilde_decode(match["table"])
     json_path = path.rsplit(".", 1)[0] + ".json"
-    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+    if name in catalog_section("queries", datasette.metadata()):
         return "query", name, fmt, json_path
     if await datasette.get_database(DATABASE_NAME).table_exists(name):
         return "table", name, fmt, json_path

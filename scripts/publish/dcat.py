@@ -11,6 +11,7 @@ classes without inference. Used by the portal (/-/dcat.jsonld) and by the static
 import re
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.project import catalog_section
 
 EU = "http://publications.europa.eu/resource/authority/"
 CONTEXT = {
@@ -80,7 +81,7 @@ def build_catalog(metadata, counts, base, modified, provinces, files=None):
     `provinces` maps the code of each province the catalog covers to its name (the database's provinces); `files`
     maps table → [{format, url, bytes, sha256}] (scripts.publish.dumps.table_files)."""
     files = files or {}
-    tables = metadata["databases"][DATABASE]["tables"]
+    tables = catalog_section("tables", metadata)
     publisher = {"@id": f"{base}/#publisher"}
     # The provinces' own rows in the portal stand for the spatial coverage.
     spatial = [{"@id": f"{base}/{DATABASE}/provinces/{code}", "@type": "dct:Location", "rdfs:label": name}

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts import spec
-from scripts.project import DATABASE_NAME, catalog_metadata, metadata
+from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section, metadata
 from scripts.publish.tabular import (ISO_DATE, MEDIA_TYPES, has_coordinates, is_date_column, text_writer,
                                      write_xlsx)
 
@@ -53,7 +53,7 @@ def hidden_tables(conn, meta):
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
     fts = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and rootpage = 0"
                                       " and sql like '%VIRTUAL TABLE%USING FTS%'")]
-    tables_meta = catalog_metadata(meta).get("tables") or {}
+    tables_meta = catalog_section("tables", meta)
     hidden = {n for n in names if n.startswith("sqlite_") or any(n.startswith(f) for f in fts)}
     hidden |= {t for t, m in tables_meta.items() if (m or {}).get("hidden")}
     return hidden
@@ -63,7 +63,7 @@ def visible_tables(conn, meta):
     """Visible tables in the order of metadata.yml, then any others by name."""
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
     hidden = hidden_tables(conn, meta)
-    ordered = list(catalog_metadata(meta).get("tables") or {})
+    ordered = list(catalog_section("tables", meta))
     return [t for t in ordered if t in names and t not in hidden] + \
            [t for t in names if t not in hidden and t not in ordered]
 
@@ -79,7 +79,7 @@ def primary_keys(conn, table):
 def label_column(conn, table, meta):
     """The column naming a row of `table`, as Datasette chooses it: metadata's label_column, else a column called
     name or title, else the one other column of a two-column table."""
-    explicit = ((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("label_column")
+    explicit = catalog_entry("tables", table, meta).get("label_column")
     if explicit:
         return explicit
     names = [c for c, _ in columns_of(conn, table)]
@@ -135,14 +135,14 @@ def field_type(conn, table, column, sqlite_type):
 
 
 def table_sources(meta, table):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = catalog_entry("tables", table, meta)
     source = table_meta.get("source") or meta.get("source")
     url = table_meta.get("source_url") or meta.get("source_url")
     return [{"title": source, **({"path": url} if url else {})}] if source else []
 
 
 def table_licence(meta, table):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = catalog_entry("tables", table, meta)
     name = table_meta.get("license") or catalog_metadata(meta).get("license") or meta.get("license")
     url = table_meta.get("license_url") or catalog_metadata(meta).get("license_url") or meta.get("license_url")
     return {"name": name, "path": url}
@@ -180,7 +180,7 @@ def write_table(conn, meta, table, directory, base_url, built):
         label = label_column(conn, other, meta)
         if label and label != other_column:
             labels[column] = (other, other_column, label)
-    title = str(((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("title", table))
+    title = str(catalog_entry("tables", table, meta).get("title", table))
     texts = {"csv": text_writer("csv", columns, bom=True), "json": text_writer("json", columns),
              "jsonl": text_writer("jsonl", columns)}
     if has_coordinates(columns):
@@ -209,7 +209,7 @@ def write_table(conn, meta, table, directory, base_url, built):
 
 
 def tabular_resource(conn, meta, table, count, file_info):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = catalog_entry("tables", table, meta)
     fields = []
     for column, sqlite_type in columns_of(conn, table):
         fields.append({"name": column, "type": field_type(conn, table, column, sqlite_type),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.project import ROOT, catalog_metadata, metadata
+from scripts.project import ROOT, catalog_section, metadata
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
 from scripts.publish.dumps import build_time, primary_keys, sha256, table_files, visible_tables
 
@@ -78,7 +78,7 @@ def openapi_document(conn, meta, tables, base):
 
 
 def index_page(meta, tables, counts):
-    tables_meta = catalog_metadata(meta).get("tables") or {}
+    tables_meta = catalog_section("tables", meta)
     items = "\n".join(
         f'<li><strong>{html.escape(str((tables_meta.get(t) or {}).get("title", t)))}</strong> '
         f'({counts[t]} dòng · rows): <a href="{DATABASE}/{t}.json">JSON</a> · <a href="{DATABASE}/{t}.csv">CSV</a></li>'

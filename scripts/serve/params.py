@@ -7,7 +7,7 @@ parameters and nothing else and name what a canned query still needs, by the who
 (plugins/exports.py), which drop the others before fetching every row, and by the API contract
 (plugins/api_contract.py), which answers a data request missing a required parameter with a 400. Plugins cannot
 import each other, hence this module in the installed package."""
-from scripts.project import catalog_metadata
+from scripts.project import catalog_entry
 from scripts.serve.i18n import PARAM as LANGUAGE
 
 # Parameters that shape a page or a response, not the result; every `_facet…` parameter is one too.
@@ -23,7 +23,7 @@ def result_params(pairs):
 def query_parameters(meta, name):
     """{parameter: its declaration} of the canned query `name` in Datasette's metadata `meta`; {} for a query that
     declares none and for anything that is not a canned query."""
-    return ((catalog_metadata(meta).get("queries") or {}).get(name) or {}).get("parameters") or {}
+    return catalog_entry("queries", name, meta).get("parameters") or {}
 
 
 def missing_parameters(declared, args):
