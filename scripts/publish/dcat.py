@@ -12,6 +12,7 @@ import re
 
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import catalog_section
+from scripts.publish.tabular import media_type
 
 EU = "http://publications.europa.eu/resource/authority/"
 CONTEXT = {
@@ -29,13 +30,9 @@ TEMPORAL = {"@type": "dct:PeriodOfTime",
             "dcat:startDate": {"@value": "2025-01-01", "@type": "xsd:date"},
             "dcat:endDate": {"@value": "2030-12-31", "@type": "xsd:date"}}
 KEYWORDS = ["chuyển đổi số", "digital transformation", "Đồng Tháp", "An Giang", "kế hoạch", "dữ liệu mở"]
-FORMATS = {  # extension: (EU file type, IANA media type)
-    "json": ("JSON", "application/json"),
-    "csv": ("CSV", "text/csv"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "geojson": ("GEOJSON", "application/geo+json"),
-    "db": ("SQLITE", "application/vnd.sqlite3"),
-}
+# extension: (EU file type, IANA media type); the whole-table files' types are scripts/publish/tabular.py's
+FORMATS = {**{fmt: (fmt.upper(), media_type(fmt)) for fmt in ("json", "csv", "xlsx", "geojson")},
+           "db": ("SQLITE", "application/vnd.sqlite3")}
 
 
 def split_languages(text):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section, metadata
-from scripts.publish.tabular import (ISO_DATE, MEDIA_TYPES, has_coordinates, is_date_column, text_writer,
+from scripts.publish.tabular import (ISO_DATE, has_coordinates, is_date_column, media_type, text_writer,
                                      write_xlsx)
 
 DIRECTORY = "downloads"
@@ -224,7 +224,7 @@ def tabular_resource(conn, meta, table, count, file_info):
     if fks:
         schema["foreignKeys"] = fks
     return {"name": table, "path": file_info["path"], "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "bytes": file_info["bytes"],
+            "mediatype": media_type("csv"), "encoding": "utf-8", "bytes": file_info["bytes"],
             "hash": f"sha256:{file_info['sha256']}", "title": str(table_meta.get("title", table)),
             "description": f"{table_meta.get('description', '')} {CSV_NOTE}".strip(), "rows": count,
             "licenses": [table_licence(meta, table)], "sources": table_sources(meta, table), "schema": schema}
@@ -246,7 +246,7 @@ def write_dumps(db_path, directory, base_url="", meta=None):
             for fmt, name in made[table].items():
                 path = directory / name
                 files[name] = {"table": table, "format": fmt, "bytes": path.stat().st_size, "sha256": sha256(path),
-                               "mediatype": MEDIA_TYPES[fmt].split(";")[0]}
+                               "mediatype": media_type(fmt)}
         resources = []
         for table in tables:
             csv_name = made[table]["csv"]

@@ -6,7 +6,7 @@ ranked search. A row's properties carry each column's label and description from
 from scripts import spec
 from scripts.project import DATABASE_NAME as DATABASE
 from scripts.project import catalog_section
-from scripts.publish.tabular import MEDIA_TYPES
+from scripts.publish.tabular import MEDIA_TYPES, media_type
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
              "FLOAT": {"type": ["number", "null"]}, "REAL": {"type": ["number", "null"]}}
@@ -95,7 +95,7 @@ TOO_MANY = {**ERROR, "description": "Too many requests: a client's share of free
                                     "try again after Retry-After seconds",
             "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}}
 POLICY_ANSWERS = {"400": ERROR, "405": NOT_ALLOWED, "429": TOO_MANY}
-DOWNLOAD_TYPES = list(dict.fromkeys(media.split(";")[0] for media in MEDIA_TYPES.values()))
+DOWNLOAD_TYPES = list(dict.fromkeys(media_type(fmt) for fmt in MEDIA_TYPES))
 NDJSON = {"application/x-ndjson": {"schema": {"type": "string"},
                                    "example": '{"code": "28249", "name": "Phường Đạo Thạnh"}\n'}}
 

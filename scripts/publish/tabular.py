@@ -32,6 +32,11 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA, "json": "ap
 SOURCE_SHEET = "Nguồn · Source"
 
 
+def media_type(fmt):
+    """A format's media type without its parameters ("text/csv"), as datapackage.json, DCAT and OpenAPI name it."""
+    return MEDIA_TYPES[fmt].split(";")[0]
+
+
 def plain(value):
     """A cell's machine value: the code of a labelled foreign key, the value otherwise."""
     return value["value"] if isinstance(value, dict) and "value" in value else value
