@@ -91,12 +91,12 @@ def context_items(table, c, urls, labels, indicator_kinds):
     elif table == "agencies":
         if c["short_name"]:
             out.append(item("short_name", c["short_name"]))
-    elif table == "decisions":
+    elif table in ("decisions", "documents"):  # an issued text: its date and issuer; a decision, what it approves
         if c["issued_on"]:
             out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
         if c["issuer"]:
             out.append(item("issuer", c["issuer"]))
-        for project in filter(None, (c["projects"] or "").split("\x1e")):
+        for project in filter(None, (c.get("projects") or "").split("\x1e")):
             pid, _, name = project.partition("\x1f")
             out.append(item("project", pid, name, urls.row("capital_projects", pid)))
     elif table == "wards":
@@ -109,11 +109,6 @@ def context_items(table, c, urls, labels, indicator_kinds):
             out.append(item("former_district", c["former_district"]))
         if c["former_province"]:
             out.append(item("former_province", c["former_province"]))
-    elif table == "documents":
-        if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], vn_date(c["issued_on"])))
-        if c["issuer"]:
-            out.append(item("issuer", c["issuer"]))
     elif table == "project_components":
         if c["project_id"]:
             out.append(item("project", c["project_id"], c["project"], urls.row("capital_projects", c["project_id"])))
