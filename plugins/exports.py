@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 
 from scripts import spec
-from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section
-from scripts.publish.dumps import build_time
+from scripts.project import DATABASE_NAME, catalog_entry, catalog_section
+from scripts.publish.dumps import build_time, provenance_rows
 from scripts.publish.tabular import MEDIA_TYPES, has_coordinates, text_writer, write_xlsx
 from scripts.serve import errors
 from scripts.serve.i18n import query_column_label
@@ -120,22 +120,12 @@ async def documents_cited(datasette, rows):
 
 
 async def source_rows(datasette, name, title, view, rows):
-    meta = datasette.metadata()
-    catalog = catalog_metadata(meta)
-    table_meta = catalog_entry("tables", name, meta) or catalog_entry("queries", name, meta)
-    licence = table_meta.get("license") or catalog.get("license") or meta.get("license")
-    licence_url = table_meta.get("license_url") or catalog.get("license_url") or meta.get("license_url")
-    out = [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
-           ("Giấy phép · Licence", f"{licence} — {licence_url}")]
-    source = table_meta.get("source") or meta.get("source")
-    if source:
-        out.append(("Nguồn · Source", " — ".join(v for v in (source, table_meta.get("source_url") or meta.get(
-            "source_url")) if v)))
-    for doc_id, symbol, doc_title in await documents_cited(datasette, rows):
-        out.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
-    out.append(("Ngày dựng · Built", build_time(datasette.get_database(DATABASE_NAME).path).isoformat()))
-    out.append(("Số dòng · Rows", str(len(rows))))
-    return out
+    """The XLSX Source sheet of a download: what it is, where it comes from (as the build's files say it), when the
+    catalog was built and how many rows it holds."""
+    return [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
+            *provenance_rows(datasette.metadata(), name, await documents_cited(datasette, rows)),
+            ("Ngày dựng · Built", build_time(datasette.get_database(DATABASE_NAME).path).isoformat()),
+            ("Số dòng · Rows", str(len(rows)))]
 
 
 def chunked(fmt, source, bom, nl):

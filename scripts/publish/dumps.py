@@ -134,15 +134,20 @@ def field_type(conn, table, column, sqlite_type):
     return kind
 
 
+def entry(meta, name):
+    """The metadata of a table, else of a canned query (a download's Source sheet names either), else {}."""
+    return catalog_entry("tables", name, meta) or catalog_entry("queries", name, meta)
+
+
 def table_sources(meta, table):
-    table_meta = catalog_entry("tables", table, meta)
+    table_meta = entry(meta, table)
     source = table_meta.get("source") or meta.get("source")
     url = table_meta.get("source_url") or meta.get("source_url")
     return [{"title": source, **({"path": url} if url else {})}] if source else []
 
 
 def table_licence(meta, table):
-    table_meta = catalog_entry("tables", table, meta)
+    table_meta = entry(meta, table)
     name = table_meta.get("license") or catalog_metadata(meta).get("license") or meta.get("license")
     url = table_meta.get("license_url") or catalog_metadata(meta).get("license_url") or meta.get("license_url")
     return {"name": name, "path": url}
@@ -156,17 +161,22 @@ def documents_cited(conn, table, columns):
                              f"(select distinct document_id from [{table}]) order by d.id"))
 
 
-def source_rows(meta, table, title, url, built, documents):
-    licence = table_licence(meta, table)
-    rows = [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url),
-            ("Giấy phép · Licence", f"{licence['name']} — {licence['path']}")]
-    for source in table_sources(meta, table):
+def provenance_rows(meta, name, documents):
+    """The rows of an XLSX Source sheet that say where the data comes from — licence, sources, each document cited
+    ((id, symbol, title)) — for the build's files and the portal's downloads (plugins/exports.py) alike."""
+    licence = table_licence(meta, name)
+    rows = [("Giấy phép · Licence", f"{licence['name']} — {licence['path']}")]
+    for source in table_sources(meta, name):
         rows.append(("Nguồn · Source", " — ".join(v for v in (source["title"], source.get("path")) if v)))
     for doc_id, symbol, doc_title in documents:
         rows.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
-    rows.append(("Ngày dựng · Built", built))
-    rows.append(("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", "")))
     return rows
+
+
+def source_rows(meta, table, title, url, built, documents):
+    return [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url), *provenance_rows(meta, table, documents),
+            ("Ngày dựng · Built", built),
+            ("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", ""))]
 
 
 def write_table(conn, meta, table, directory, base_url, built):
