@@ -134,20 +134,20 @@ def field_type(conn, table, column, sqlite_type):
     return kind
 
 
-def entry(meta, name):
+def table_or_query_meta(meta, name):
     """The metadata of a table, else of a canned query (a download's Source sheet names either), else {}."""
     return catalog_entry("tables", name, meta) or catalog_entry("queries", name, meta)
 
 
 def table_sources(meta, table):
-    table_meta = entry(meta, table)
+    table_meta = table_or_query_meta(meta, table)
     source = table_meta.get("source") or meta.get("source")
     url = table_meta.get("source_url") or meta.get("source_url")
     return [{"title": source, **({"path": url} if url else {})}] if source else []
 
 
 def table_licence(meta, table):
-    table_meta = entry(meta, table)
+    table_meta = table_or_query_meta(meta, table)
     name = table_meta.get("license") or catalog_metadata(meta).get("license") or meta.get("license")
     url = table_meta.get("license_url") or catalog_metadata(meta).get("license_url") or meta.get("license_url")
     return {"name": name, "path": url}
