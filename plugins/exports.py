@@ -31,12 +31,13 @@ from scripts.serve.i18n import query_column_label
 from scripts.serve.params import result_params
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
-WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
+# A table's formats that are always a whole-result download; .json only with _stream=on (else Datasette's paged API).
+WHOLE_FORMATS = set(MEDIA_TYPES) - {"json"}
 XLSX_MAX_ROWS = 50_000
 # A bound on one request's work (every request is hostile): a larger result is refused with a 400 that says so,
 # never cut. The catalog's largest table has 733 rows.
 EXPORT_MAX_ROWS = 500_000
-DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|jsonl|json)$")
+DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>{'|'.join(MEDIA_TYPES)})$")
 
 
 class ExportError(Exception):

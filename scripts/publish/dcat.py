@@ -30,8 +30,10 @@ TEMPORAL = {"@type": "dct:PeriodOfTime",
             "dcat:startDate": {"@value": "2025-01-01", "@type": "xsd:date"},
             "dcat:endDate": {"@value": "2030-12-31", "@type": "xsd:date"}}
 KEYWORDS = ["chuyển đổi số", "digital transformation", "Đồng Tháp", "An Giang", "kế hoạch", "dữ liệu mở"]
+# The whole-table files a dataset lists as distributions (JSON Lines is not one), with their titles.
+DISTRIBUTION_TITLES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "geojson": "GeoJSON"}
 # extension: (EU file type, IANA media type); the whole-table files' types are scripts/publish/tabular.py's
-FORMATS = {**{fmt: (fmt.upper(), media_type(fmt)) for fmt in ("json", "csv", "xlsx", "geojson")},
+FORMATS = {**{fmt: (fmt.upper(), media_type(fmt)) for fmt in DISTRIBUTION_TITLES},
            "db": ("SQLITE", "application/vnd.sqlite3")}
 
 
@@ -68,9 +70,6 @@ def distribution(base, table, extension, title, file=None):
                                                    "@type": "spdx:ChecksumAlgorithm"},
                                 "spdx:checksumValue": {"@value": file["sha256"], "@type": "xsd:hexBinary"}}
     return out
-
-
-DISTRIBUTION_TITLES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "geojson": "GeoJSON"}
 
 
 def build_catalog(metadata, counts, base, modified, provinces, files=None):

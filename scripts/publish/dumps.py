@@ -24,14 +24,14 @@ from pathlib import Path
 
 from scripts import spec
 from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section, metadata
-from scripts.publish.tabular import (ISO_DATE, has_coordinates, is_date_column, media_type, text_writer,
-                                     write_xlsx)
+from scripts.publish.tabular import (ISO_DATE, MEDIA_TYPES, has_coordinates, is_date_column, media_type,
+                                     text_writer, write_xlsx)
 
 DIRECTORY = "downloads"
 URL_PREFIX = f"/-/{DIRECTORY}/"  # where the portal serves them (plugins/downloads.py)
 BATCH = 1000
 FIELD_TYPES = {"TEXT": "string", "INTEGER": "integer", "REAL": "number", "FLOAT": "number", "NUMERIC": "number"}
-FORMATS = ["csv", "xlsx", "json", "jsonl", "geojson"]
+FORMATS = list(MEDIA_TYPES)  # every format tabular.py writes, in the order of the download links
 FORMAT_LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
 CSV_NOTE = ("CSV cho bảng tính: văn bản bắt đầu bằng = + - @ hay tab được thêm dấu ' ở đầu để không thành công thức "
             "(OWASP); JSON, JSON Lines và tệp SQLite giữ nguyên giá trị. · CSV for spreadsheets: text beginning with "
