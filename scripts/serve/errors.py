@@ -63,6 +63,12 @@ def classify(exception):
     return 500, SERVER_ERROR
 
 
+def classify_escaped(exception):
+    """(status, parts) for an exception that escaped every inner layer (the HTTP policy layer's and the SQL lane's
+    safety nets): classify()'s answer, and for what it leaves to Datasette — which did not answer — a 400."""
+    return classify(exception) or (400, BAD_PARAMETERS)
+
+
 def describe(exception):
     """(status, title, message, message is HTML) of an exception classify() leaves to Datasette's own words — a
     Base400 (404 not found, 403 …) or a DatasetteError under 500 —, read as Datasette 0.65's handler reads them,
