@@ -34,18 +34,15 @@ def extra_template_vars(template, datasette, request):
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
         home = i18n.strings()["home"]
         main = [t for t in home["main_tables"] if t in counts and t not in hidden]
-
-        def files(name):
-            """The build's whole-table files: what the download buttons point to."""
-            return whole_files(db.path, name, lang)
+        # "files": the build's whole-table files, what the download buttons point to (templates/_whole_file.html).
         cards = [
             {"name": name, "title": i18n.table_title(name, lang), "description": i18n.table_description(name, lang) or "",
-             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name), "files": files(name)}
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name), "files": whole_files(db.path, name, lang)}
             for name in main
         ]
         others = [
             {"name": name, "title": i18n.table_title(name, lang), "count": counts.get(name),
-             "url": datasette.urls.table(DATABASE, name), "files": files(name)}
+             "url": datasette.urls.table(DATABASE, name), "files": whole_files(db.path, name, lang)}
             for name in tables if name in counts and name not in main and name not in hidden
         ]
         questions = []
