@@ -37,7 +37,8 @@ def extra_template_vars(template, datasette, request):
         # "files": the build's whole-table files, what the download buttons point to (templates/_whole_file.html).
         cards = [
             {"name": name, "title": i18n.table_title(name, lang), "description": i18n.table_description(name, lang) or "",
-             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name), "files": whole_files(db.path, name, lang)}
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name),
+             "files": whole_files(db.path, name, lang)}
             for name in main
         ]
         others = [

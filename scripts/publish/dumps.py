@@ -174,8 +174,8 @@ def provenance_rows(meta, name, documents):
 
 
 def source_rows(meta, table, title, url, built, documents):
-    return [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url), *provenance_rows(meta, table, documents),
-            ("Ngày dựng · Built", built),
+    return [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url),
+            *provenance_rows(meta, table, documents), ("Ngày dựng · Built", built),
             ("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", ""))]
 
 

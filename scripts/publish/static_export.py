@@ -99,7 +99,7 @@ def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
     meta = meta or metadata()
     downloads = db.parent / DOWNLOADS
     if not downloads.is_dir():
-        raise FileNotFoundError(f"{downloads} does not exist: the build writes it beside the database; run `make build`")
+        raise FileNotFoundError(f"{downloads} does not exist: the build writes it beside the database (make build)")
     tmp = out.with_name(out.name + ".new")
     if tmp.exists():
         shutil.rmtree(tmp)
