@@ -6,32 +6,24 @@
   empty value (former_unit_lookup gave all 616 rows, projects_active_in_year gave []). The HTML page keeps
   Datasette's form, which is how people supply the values: empty, it is the form to fill in (200); with a
   mistyped value (`?year=abc`) it is a 400 showing the form with what was typed and the message in the page's
-  language instead of "no results" (scripts/serve/query_params.py is the one check for both).
+  language instead of "no results" (scripts/serve/params.py is the one check for both).
 - A row key sent percent-encoded (`/catalog/capital_projects/dongthap-kh-215-2025%2FA.II.7.json`, as any HTTP
   client encodes a path parameter) is the same row as its tilde-encoded form; the server decodes %2F into a path
   separator, so without this it was an HTML 404.
 - `_nl=on` (newline-delimited JSON) is served as application/x-ndjson, not text/plain.
 """
-import json
 import re
 from urllib.parse import parse_qsl, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 
-from scripts.serve import errors, query_params
+from scripts.serve import errors
+from scripts.serve.params import parameter_problem, query_parameters
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
 ENCODED_ROW = re.compile(rf"^(?P<prefix>{DATABASE_ROUTE})/(?P<table>[^/]+)/(?P<pk>.*%2[Ff].*?)(?P<ext>\.json)?$")
 NDJSON = b"application/x-ndjson; charset=utf-8"
-
-
-async def send_json(send, status, payload, extra=()):
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        *extra]})
-    await send({"type": "http.response.body", "body": body})
 
 
 def with_status(send, status):
@@ -61,13 +53,12 @@ def asgi_wrapper(datasette):
             match = TABLE_ROUTE.match(scope.get("path", ""))
             name = match and match["pk"] is None and match["table"]
             # A dict lookup per table route (tilde_decode only for a name that needs it: ~1 µs saved on a page).
-            declared = name and query_params.declared(datasette, tilde_decode(name) if "~" in name else name)
+            declared = name and query_parameters(datasette, tilde_decode(name) if "~" in name else name)
             if declared:
-                problem = query_params.problem(declared, dict(parse_qsl(query, keep_blank_values=True)),
-                                               missing_too=bool(match["format"]))
+                problem = parameter_problem(declared, dict(parse_qsl(query, keep_blank_values=True)),
+                                            missing_too=bool(match["format"]))
                 if problem and match["format"]:
-                    return await send_json(send, 400, {"ok": False, "status": 400, "error": errors.message(problem),
-                                                       "title": "Bad request"})
+                    return await errors.answer(send, 400, problem, title="Bad request")
                 if problem:  # the page, its form holding what was typed and the message (templates/query.html), as a 400
                     return await app(scope, receive, with_status(send, 400))
             if not ("_nl=on" in query.split("&") and scope.get("path", "").endswith(".json")):

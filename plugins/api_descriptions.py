@@ -1,14 +1,12 @@
 """/-/dcat.jsonld (the DCAT-AP catalog of the datasets) and /-/openapi.json (the API description),
 generated on request from metadata.yml and the database — never hand-written."""
 import json
-from datetime import datetime, timezone
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from scripts.publish.dcat import DATABASE, build_catalog
-from scripts.publish.dumps import table_files
+from scripts.publish.dumps import build_time, table_files
 from scripts.publish.openapi import build_openapi
 
 
@@ -26,7 +24,7 @@ async def visible_counts(datasette):
 
 async def dcat_view(datasette, request):
     db = datasette.get_database(DATABASE)
-    modified = datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc).date().isoformat()
+    modified = build_time(db.path).date().isoformat()
     provinces = dict((await db.execute("select code, name from provinces order by code")).rows)
     counts = await visible_counts(datasette)
     files = {table: table_files(db.path, table) for table in counts}

@@ -8,14 +8,13 @@ Content-Disposition so a browser saves the file instead of showing it. Only the 
 served; any other name is a 404.
 """
 from email.utils import format_datetime
-from datetime import datetime
 from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from scripts.project import DATABASE_NAME
-from scripts.publish.dumps import DIRECTORY, read_manifest
+from scripts.publish.dumps import DIRECTORY, build_time, read_manifest
 from scripts.publish.tabular import MEDIA_TYPES
 
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
@@ -63,7 +62,7 @@ async def download_view(datasette, request):
     extension = name.rsplit(".", 1)[-1]
     headers = {
         "etag": etag, "cache-control": CACHE_CONTROL,
-        "last-modified": format_datetime(datetime.fromisoformat(manifest["built"]), usegmt=True),
+        "last-modified": format_datetime(build_time(datasette.get_database(DATABASE_NAME).path), usegmt=True),
         "content-type": MEDIA_TYPES.get(extension, "application/json; charset=utf-8"),
         "content-disposition": f'attachment; filename="{name}"',
     }

@@ -13,13 +13,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
-from scripts.project import DATABASE_NAME, catalog_metadata
-from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest, table_files
+from scripts.project import DATABASE_NAME
+from scripts.publish.dumps import FORMAT_LABELS as LABELS, URL_PREFIX, read_manifest
 from scripts.publish.tabular import has_coordinates
-from scripts.serve import i18n, vnformat
-
-PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
-               "_facet_size", "_json", "_trace"}
+from scripts.serve import i18n
+from scripts.serve.params import missing_parameters, query_parameters, result_params
+from scripts.serve.whole_files import whole_files
 
 
 def result_links(base, params, columns, kind):
@@ -40,13 +39,12 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         return {}
     lang = i18n.language(request)
     pairs = parse_qsl(request.query_string, keep_blank_values=True)
-    params = [(k, v) for k, v in pairs if k not in PAGE_PARAMS and not k.startswith("_facet") and k != i18n.PARAM]
+    params = result_params(pairs)
     base = request.path
     db_path = datasette.get_database(DATABASE_NAME).path
     out = {"datapackage": URL_PREFIX + "datapackage.json"}
     if template == "table.html":
-        out["whole"] = [{**f, "label": LABELS[f["format"]], "size": vnformat.file_size(f["bytes"], lang)}
-                        for f in table_files(db_path, table)]
+        out["whole"] = whole_files(db_path, table, lang)
         out["whole_rows"] = read_manifest(db_path).get("tables", {}).get(table)
         out["result"] = result_links(base, params, columns or [], "table") if params else []
         page = [(k, v) for k, v in pairs if k not in ("_stream", "_nl", "_labels", "_bom", "_dl")]
@@ -58,12 +56,9 @@ def extra_template_vars(template, database, table, columns, request, datasette):
         from datasette.utils import tilde_decode
 
         canned = tilde_decode(base.rstrip("/").rsplit("/", 1)[-1])
-        declared = ((catalog_metadata(datasette.metadata()).get("queries") or {}).get(canned) or {}).get(
-            "parameters") or {}
-        given = dict(pairs)
+        declared = query_parameters(datasette, canned) or {}
         # Each as its input's label on the page (scripts/serve/i18n.yml `queries`), with its name.
         out["missing"] = [{"name": name, "label": i18n.query_param(canned, name, lang)[0]}
-                          for name, spec in declared.items()
-                          if spec.get("required") and not given.get(name, "").strip()]
+                          for name in missing_parameters(declared, dict(pairs))]
         out["result"] = [] if out["missing"] else result_links(base, params, columns or [], "query")
     return {"catalog_exports": out}

@@ -26,45 +26,35 @@ EXPORT_MAX_ROWS (tables; a table whose rows cannot be counted within the time li
 Anything else (the paged JSON API, rows, HTML) passes through to Datasette untouched.
 """
 import io
-import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
 from scripts import spec
-from scripts.project import DATABASE_NAME, catalog_metadata
-from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_feature, has_coordinates, json_text,
-                                     machine_row, write_xlsx)
+from scripts.project import DATABASE_NAME, catalog_entry, catalog_section
+from scripts.publish.dumps import build_time, provenance_rows
+from scripts.publish.tabular import MEDIA_TYPES, has_coordinates, text_writer, write_xlsx
+from scripts.serve import errors
 from scripts.serve.i18n import query_column_label
+from scripts.serve.params import result_params
 from scripts.serve.portal import DATABASE_ROUTE, TABLE_ROUTE
 
-WHOLE_FORMATS = {"csv", "xlsx", "geojson", "jsonl"}
+# A table's formats that are always a whole-result download; .json only with _stream=on (else Datasette's paged API).
+WHOLE_FORMATS = set(MEDIA_TYPES) - {"json"}
 XLSX_MAX_ROWS = 50_000
 # A bound on one request's work (every request is hostile): a larger result is refused with a 400 that says so,
 # never cut. The catalog's largest table has 733 rows.
 EXPORT_MAX_ROWS = 500_000
-DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>csv|xlsx|geojson|jsonl|json)$")
-# Parameters that shape a page or a response, not the result: dropped before fetching every row.
-PAGE_PARAMS = {"_size", "_next", "_stream", "_shape", "_labels", "_bom", "_dl", "_nl", "_nofacet", "_nocount",
-               "_facet_size", "_json", "_trace"}
+DATABASE_EXPORT = re.compile(rf"^{DATABASE_ROUTE}\.(?P<format>{'|'.join(MEDIA_TYPES)})$")
 
 
 class ExportError(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
+    """A download refused: `parts` is a (Vietnamese, English) pair, or the message of Datasette's own answer."""
 
-
-def error_response(status, message):
-    body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
-    return status, [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())], body
-
-
-def result_params(query):
-    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-            if k not in PAGE_PARAMS and not k.startswith("_facet")]
+    def __init__(self, status, parts):
+        super().__init__(errors.message(parts))
+        self.status, self.parts = status, parts
 
 
 async def fetch_json(datasette, path, params):
@@ -116,9 +106,10 @@ class QueryRows:
         data = await fetch_json(self.datasette, self.json_path, self.params)
         if data.get("truncated"):
             limit = self.datasette.setting("max_returned_rows")
-            raise ExportError(400, f"Kết quả có hơn {limit} dòng, quá giới hạn của một truy vấn; hãy tải toàn bộ bảng "
-                                   f"(/-/downloads/) hoặc tệp SQLite. · The result has more than {limit} rows, the limit "
-                                   f"of one query: download the whole tables (/-/downloads/) or the SQLite file.")
+            raise ExportError(400, (f"Kết quả có hơn {limit} dòng, quá giới hạn của một truy vấn; hãy tải toàn bộ "
+                                    f"bảng (/-/downloads/) hoặc tệp SQLite.", f"The result has more than {limit} rows, "
+                                    f"the limit of one query: download the whole tables (/-/downloads/) or the "
+                                    f"SQLite file."))
         self.rows, self.columns, self.total = data["rows"], data["columns"], len(data["rows"])
         return self
 
@@ -139,58 +130,31 @@ async def documents_cited(datasette, rows):
 
 
 async def source_rows(datasette, name, title, view, rows):
-    meta = datasette.metadata()
-    catalog = catalog_metadata(meta)
-    table_meta = (catalog.get("tables") or {}).get(name) or (catalog.get("queries") or {}).get(name) or {}
-    licence = table_meta.get("license") or catalog.get("license") or meta.get("license")
-    licence_url = table_meta.get("license_url") or catalog.get("license_url") or meta.get("license_url")
-    out = [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
-           ("Giấy phép · Licence", f"{licence} — {licence_url}")]
-    source = table_meta.get("source") or meta.get("source")
-    if source:
-        out.append(("Nguồn · Source", " — ".join(v for v in (source, table_meta.get("source_url") or meta.get(
-            "source_url")) if v)))
-    for doc_id, symbol, doc_title in await documents_cited(datasette, rows):
-        out.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
-    db = datasette.get_database(DATABASE_NAME)
-    from datetime import datetime, timezone
-
-    out.append(("Ngày dựng · Built", datetime.fromtimestamp(Path(db.path).stat().st_mtime, timezone.utc)
-                .replace(microsecond=0).isoformat()))
-    out.append(("Số dòng · Rows", str(len(rows))))
-    return out
+    """The XLSX Source sheet of a download: what it is, where it comes from (as the build's files say it), when the
+    catalog was built and how many rows it holds."""
+    return [("Bảng / truy vấn · Table / query", f"{title} ({name})"), ("Địa chỉ · URL", view),
+            *provenance_rows(datasette.metadata(), name, await documents_cited(datasette, rows)),
+            ("Ngày dựng · Built", build_time(datasette.get_database(DATABASE_NAME).path).isoformat()),
+            ("Số dòng · Rows", str(len(rows)))]
 
 
 def chunked(fmt, source, bom, nl):
-    """An async generator of bytes for the streaming formats."""
+    """An async generator of bytes for the streaming formats, written by the build's writers (scripts/publish/tabular.py
+    text_writer) as the batches are fetched."""
 
     async def generate():
-        columns, labelled = source.columns, source.labelled if fmt == "csv" else set()
-        if fmt == "csv":
-            yield next(csv_lines(columns, [], labelled, bom=bom)).encode("utf-8")
-        elif fmt == "geojson":
-            yield b'{"type": "FeatureCollection", "features": ['
-        elif fmt == "json" and not nl:
-            yield b"["
-        first = True
+        kind = "jsonl" if fmt == "json" and nl else fmt
+        writer = text_writer(kind, source.columns, source.labelled if fmt == "csv" else set(), bom=bom)
+        text = writer.start()
+        if text:
+            yield text.encode("utf-8")
         async for batch in source.batches():
-            if fmt == "csv":
-                text = "".join(csv_lines(columns, [batch], labelled, header=False))
-            elif fmt == "jsonl" or (fmt == "json" and nl):
-                text = "".join(json_text(machine_row(r, columns)) + "\n" for r in batch)
-            else:
-                parts = []
-                for row in batch:
-                    item = geojson_feature(row, columns) if fmt == "geojson" else machine_row(row, columns)
-                    parts.append(("\n" if first else ",\n") + json_text(item))
-                    first = False
-                text = "".join(parts)
+            text = writer.rows(batch)
             if text:
                 yield text.encode("utf-8")
-        if fmt == "geojson":
-            yield b"\n]}\n"
-        elif fmt == "json" and not nl:
-            yield b"\n]\n"
+        text = writer.end()
+        if text:
+            yield text.encode("utf-8")
 
     return generate()
 
@@ -200,15 +164,15 @@ def xlsx_label_for(datasette, kind, name):
     (scripts/serve/i18n.py query_column_label); an ad-hoc SQL query's its own column names."""
     if kind == "table":
         return lambda c: spec.column_label(name, c)
-    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+    if name in catalog_section("queries", datasette.metadata()):
         return lambda c: query_column_label(name, c)
     return str
 
 
 async def export(datasette, scope, send, kind, name, fmt, json_path):
     query = scope.get("query_string", b"").decode("latin-1")
-    raw = dict(parse_qsl(query, keep_blank_values=True))
-    params = result_params(query)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    raw, params = dict(pairs), result_params(pairs)  # params: what names the result, fetched row by row
     try:
         if kind == "table":
             source = await TableRows(datasette, json_path, params,
@@ -216,24 +180,22 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
         else:
             source = await QueryRows(datasette, json_path, params).start()
         if fmt == "geojson" and not has_coordinates(source.columns):
-            raise ExportError(400, "GeoJSON chỉ có cho kết quả có cột latitude và longitude. · GeoJSON is only "
-                                   "available for results with latitude and longitude columns.")
+            raise ExportError(400, ("GeoJSON chỉ có cho kết quả có cột latitude và longitude.",
+                                    "GeoJSON is only available for results with latitude and longitude columns."))
         if kind == "table" and source.total is None:
-            raise ExportError(400, "Không đếm được số dòng của kết quả trong thời gian cho phép nên không tải được: hãy "
-                                   "lọc bớt hoặc tải tệp SQLite. · The result's rows could not be counted within the time "
-                                   "limit, so it cannot be downloaded whole: filter further or download the SQLite file.")
+            raise ExportError(400, ("Không đếm được số dòng của kết quả trong thời gian cho phép nên không tải được: "
+                                    "hãy lọc bớt hoặc tải tệp SQLite.", "The result's rows could not be counted within "
+                                    "the time limit, so it cannot be downloaded whole: filter further or download the "
+                                    "SQLite file."))
         if (source.total or 0) > EXPORT_MAX_ROWS:
-            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: hãy "
-                                   f"lọc bớt hoặc tải tệp SQLite. · {source.total} rows is more than {EXPORT_MAX_ROWS} "
-                                   f"for one download: filter further or download the SQLite file.")
+            raise ExportError(400, (f"Kết quả có {source.total} dòng, quá {EXPORT_MAX_ROWS} dòng cho một lần tải: "
+                                    f"hãy lọc bớt hoặc tải tệp SQLite.", f"{source.total} rows is more than "
+                                    f"{EXPORT_MAX_ROWS} for one download: filter further or download the SQLite file."))
         if fmt == "xlsx" and (source.total or 0) > XLSX_MAX_ROWS:
-            raise ExportError(400, f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV. · "
-                                   f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV.")
+            raise ExportError(400, (f"Kết quả có {source.total} dòng, quá {XLSX_MAX_ROWS} dòng cho Excel: hãy tải CSV.",
+                                    f"{source.total} rows is more than {XLSX_MAX_ROWS} for Excel: download the CSV."))
     except ExportError as e:
-        status, headers, body = error_response(e.status, e.message)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return
+        return await errors.answer(send, e.status, e.parts)
     filename = f"{name}.{'jsonl' if fmt == 'json' and raw.get('_nl') == 'on' else fmt}"
     media = MEDIA_TYPES["jsonl"] if fmt == "json" and raw.get("_nl") == "on" else MEDIA_TYPES[fmt]
     headers = [(b"content-type", media.encode()),
@@ -241,7 +203,7 @@ async def export(datasette, scope, send, kind, name, fmt, json_path):
     if fmt == "xlsx":
         rows = [row async for batch in source.batches() for row in batch]
         section = "tables" if kind == "table" else "queries"
-        title = str(((catalog_metadata(datasette.metadata()).get(section) or {}).get(name) or {}).get("title", name))
+        title = str(catalog_entry(section, name, datasette.metadata()).get("title", name))
         view = scope.get("path", "") + ("?" + query if query else "")
         out = io.BytesIO()
         write_xlsx(out, source.columns, [rows], labelled=source.labelled,
@@ -277,7 +239,7 @@ async def classify(datasette, path, query):
 
     name = tilde_decode(match["table"])
     json_path = path.rsplit(".", 1)[0] + ".json"
-    if name in (catalog_metadata(datasette.metadata()).get("queries") or {}):
+    if name in catalog_section("queries", datasette.metadata()):
         return "query", name, fmt, json_path
     if await datasette.get_database(DATABASE_NAME).table_exists(name):
         return "table", name, fmt, json_path

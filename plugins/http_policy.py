@@ -245,7 +245,7 @@ def asgi_wrapper(datasette):
             except Exception as exception:
                 if started:
                     raise
-                status, parts = errors.classify(exception) or (400, errors.BAD_PARAMETERS)
+                status, parts = errors.classify_escaped(exception)
                 if status >= 500:
                     log.error("unhandled error for %s\n%s", scope.get("path"), traceback.format_exc())
                 await errors.answer(send_with_policy, status, parts)

@@ -13,8 +13,9 @@ from markupsafe import Markup, escape
 
 from scripts import spec
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.publish.dumps import FORMAT_LABELS, URL_PREFIX, table_files
-from scripts.serve import i18n, vnformat
+from scripts.publish.dumps import URL_PREFIX
+from scripts.serve import i18n
+from scripts.serve.whole_files import whole_files
 
 MAP_COLUMNS = {"latitude", "longitude"}
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (a click opens it)
@@ -33,19 +34,16 @@ def extra_template_vars(template, datasette, request):
         tables = (datasette.metadata(database=DATABASE) or {}).get("tables", {})
         home = i18n.strings()["home"]
         main = [t for t in home["main_tables"] if t in counts and t not in hidden]
-
-        def files(name):
-            """The build's whole-table files (scripts/publish/dumps.py): what the download buttons point to."""
-            return [{**f, "label": FORMAT_LABELS[f["format"]], "size": vnformat.file_size(f["bytes"], lang)}
-                    for f in table_files(db.path, name)]
+        # "files": the build's whole-table files, what the download buttons point to (templates/_whole_file.html).
         cards = [
             {"name": name, "title": i18n.table_title(name, lang), "description": i18n.table_description(name, lang) or "",
-             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name), "files": files(name)}
+             "count": counts.get(name), "url": datasette.urls.table(DATABASE, name),
+             "files": whole_files(db.path, name, lang)}
             for name in main
         ]
         others = [
             {"name": name, "title": i18n.table_title(name, lang), "count": counts.get(name),
-             "url": datasette.urls.table(DATABASE, name), "files": files(name)}
+             "url": datasette.urls.table(DATABASE, name), "files": whole_files(db.path, name, lang)}
             for name in tables if name in counts and name not in main and name not in hidden
         ]
         questions = []

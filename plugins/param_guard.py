@@ -13,7 +13,6 @@ other bad requests: `{"ok": false, "error": …, "status": 400}` (for HTML pages
 """
 import json
 import re
-from html import escape
 from urllib.parse import parse_qs, unquote
 
 from datasette import hookimpl
@@ -21,6 +20,7 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import Request
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.serve.errors import fallback_page
 from scripts.serve.i18n import bilingual_error, error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 SHAPES = ("objects", "object", "array", "arrays")  # the _shape values Datasette 0.65's JSON renderer knows
@@ -78,9 +78,7 @@ async def reply(datasette, scope, receive, send, status, message, wants_json):
                 # Outside Datasette's CSRF layer, which sets scope["csrftoken"]; the error page has no POST form.
                 request=Request({**scope, "csrftoken": lambda: ""}, receive), view_name="error")).encode()
         except Exception:  # noqa: BLE001 — a page without templates rather than a second error
-            body = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status} · Error {status}'
-                    f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(error_message(message))}</p>"
-                    f'<p><a href="/">Về trang chủ · Home</a></p></body></html>').encode()
+            body = fallback_page(status, error_message(message)).encode()
         content_type = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})

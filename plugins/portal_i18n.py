@@ -13,8 +13,6 @@ Names behind foreign keys are read once per immutable database and kept (a few h
 Machine formats (JSON, CSV …) are untouched: everything here is for HTML.
 """
 import copy
-import datetime
-import os
 import re
 from collections import Counter
 from functools import lru_cache, partial
@@ -24,8 +22,11 @@ from datasette.utils import path_with_replaced_args, tilde_encode
 from markupsafe import Markup, escape
 
 from scripts import spec as specs
+from scripts import vnformat
 from scripts.project import DATABASE_NAME
-from scripts.serve import i18n, query_params, vnformat
+from scripts.publish.dumps import build_time
+from scripts.serve import i18n
+from scripts.serve.params import parameter_problem, query_parameters
 
 LONG_TEXT = 140  # characters from which a cell is clipped to a few lines (click opens it)
 _PAGES = i18n.strings()["pages"]  # per-table page choices (scripts/serve/i18n.yml `pages`)
@@ -34,7 +35,6 @@ TITLE_COLUMNS = _PAGES["row_title"]  # the column that names a row in its page's
 CODE_TITLES = set(_PAGES["row_title_with_key"])  # short official codes: shown after the name
 ARRAY_COLUMNS = _PAGES["key_lists"]  # JSON lists of another table's keys
 MONEY_COMPARATORS = {"capital_projects": "total_comparator", "project_money": "comparator"}  # the amount's comparator
-BOUND_SIGNS = {">", "≥", "<", "≤", "≈"}  # comparators shown before a number on table pages
 BACK_MARK = "!"  # in _back: "the previous page had no _next"; tilde-encoded tokens never contain "!"
 _labels_cache = {}
 
@@ -62,15 +62,15 @@ def with_lang(url, lang):
 
 
 def build_date(datasette, lang):
+    """The build's day (scripts/publish/dumps.py build_time), read once per database file."""
     try:
         db = datasette.get_database(DATABASE_NAME)
-        key = (db.path, "__mtime")
+        key = (db.path, "__built")
         if key not in _labels_cache:
-            _labels_cache[key] = os.path.getmtime(db.path)
-        stamp = _labels_cache[key]
+            _labels_cache[key] = build_time(db.path).date().isoformat()
+        day = _labels_cache[key]
     except Exception:  # no file (memory database)
         return ""
-    day = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
     return vnformat.date(day, lang)
 
 
@@ -130,7 +130,7 @@ def formatter(table, column, lang):
                 return none
             # "≈ 186.000 triệu đồng": a figure printed as approximate (or as a bound) never looks exact.
             sign = get(comparator) if get and comparator else None
-            return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.number(v, lang) + unit
+            return vnformat.with_comparator(sign, vnformat.number(v, lang) + unit)
         money.row_dependent = comparator is not None  # reads the row's comparator
         return money
     if table == "indicators" and column in ("value", "value_low", "value_high"):
@@ -144,7 +144,7 @@ def formatter(table, column, lang):
                 return f"{i18n.t('rank_of', lang)} {vnformat.number(v, lang)}" + (f"/{rank_of}" if rank_of else "")
             # "≥ 80": a target printed as a bound never looks like an exact figure.
             sign = get("comparator") if get and column == "value" else None
-            return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.number(v, lang)
+            return vnformat.with_comparator(sign, vnformat.number(v, lang))
         indicator.row_dependent = True  # reads the row's unit and rank_of
         return indicator
     if kind == "number":
@@ -162,7 +162,7 @@ def value_with_unit(table, column, value, get, lang):
         if value is None:
             return i18n.t("no_money", lang) if (table, column) == ("capital_projects", "total_million_vnd") else ""
         sign = get(MONEY_COMPARATORS[table]) if table in MONEY_COMPARATORS else None
-        return (f"{sign} " if sign in BOUND_SIGNS else "") + vnformat.money_million(value, lang)
+        return vnformat.with_comparator(sign, vnformat.money_million(value, lang))
     fmt = formatter(table, column, lang)
     text = fmt(value, get) if fmt else ("" if value is None else str(value))
     if column.endswith("_km2") and value is not None:
@@ -551,8 +551,8 @@ def query_problem(datasette, name, request, lang):
     check answers the page with 400 (plugins/api_contract.py)."""
     if not name or request is None:
         return None
-    found = query_params.problem(query_params.declared(datasette, name), request.args, missing_too=False,
-                                 label=lambda param, in_lang: i18n.query_param(name, param, in_lang)[0])
+    found = parameter_problem(query_parameters(datasette, name), request.args, missing_too=False,
+                              label=lambda param, in_lang: i18n.query_param(name, param, in_lang)[0])
     return found and found[1 if lang == "en" else 0]
 
 

@@ -24,23 +24,14 @@ user reads the same two languages whichever layer refused the request). Only one
 """
 import sys
 import traceback
-from html import escape
 
 from datasette import Response, hookimpl
 from markupsafe import Markup
 
-from scripts.serve.errors import classify, describe, message
+from scripts.serve.errors import classify, describe, fallback_page, message
 from scripts.serve.i18n import bilingual_error, language
 
 DATA_FORMATS = (".json", ".geojson", ".jsonld")
-
-
-def error_response(status, text):
-    """A page without templates: when the portal's error page itself cannot be rendered."""
-    body = (f"<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Lỗi {status} · Error {status}"
-            f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(text)}</p>"
-            f"<p><a href=\"/\">Trang chủ · Home</a></p></body></html>")
-    return Response.html(body, status=status)
 
 
 @hookimpl
@@ -71,7 +62,7 @@ def handle_exception(datasette, request, exception):
             html = await datasette.render_template(["error.html"], info, request=request, view_name="error")
         except Exception as error:  # noqa: BLE001 — the error page must not become a second error
             traceback.print_exception(error, file=sys.stderr)
-            return error_response(status, message(found[1]) if found else text)
+            return Response.html(fallback_page(status, message(found[1]) if found else text), status=status)
         return Response.html(html, status=status)
 
     return page

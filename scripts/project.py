@@ -22,3 +22,13 @@ def catalog_metadata(meta=None):
     """The catalog database's section of metadata.yml (its tables, queries …), {} where there is none."""
     meta = metadata() if meta is None else meta
     return (meta.get("databases") or {}).get(DATABASE_NAME) or {}
+
+
+def catalog_section(section, meta=None):
+    """{name: metadata} of the catalog's "tables" or "queries", {} where there are none."""
+    return catalog_metadata(meta).get(section) or {}
+
+
+def catalog_entry(section, name, meta=None):
+    """The metadata of one table (section "tables") or canned query ("queries"), {} where there is none."""
+    return catalog_section(section, meta).get(name) or {}

@@ -16,9 +16,6 @@ from rapidfuzz import fuzz
 from scripts import spec
 from scripts.load.textfold import collapse_ws, fold, ocr_fold, printed_numbers, symbol_fold
 
-SOURCES = spec.sources_root()
-DOCUMENTS = SOURCES / "documents"
-
 # partial_ratio of the OCR-folded texts. Measured with --calibrate on the 404 reviewed rows (2026-11-22):
 # each restoration against its own excerpt scores 80-100 (5th percentile 86, median 95); against a random
 # other excerpt of the same table, median 50, 95th percentile 58, 99th 71 (2 of 404 reach 80: short names
@@ -26,12 +23,17 @@ DOCUMENTS = SOURCES / "documents"
 MIN_SCORE = 80
 
 
-@lru_cache(maxsize=None)
 def document_text(document_id: str) -> str:
-    """All files of a document (the Công văn has an OCR and a clean file), whitespace-collapsed."""
-    files = sorted(DOCUMENTS.glob(f"{document_id}.*txt"))
+    """All files of a document (the Công văn has an OCR and a clean file), whitespace-collapsed; read from the
+    sources root of the moment (spec.sources_root(), read per call) and kept per folder."""
+    return _document_text(spec.sources_root() / "documents", document_id)
+
+
+@lru_cache(maxsize=256)
+def _document_text(documents: Path, document_id: str) -> str:
+    files = sorted(documents.glob(f"{document_id}.*txt"))
     if not files:
-        raise FileNotFoundError(f"no file for document {document_id!r} in {DOCUMENTS}")
+        raise FileNotFoundError(f"no file for document {document_id!r} in {documents}")
     return "\n".join(collapse_ws(f.read_text(encoding="utf-8")) for f in files)
 
 
@@ -117,11 +119,16 @@ QUALIFIERS = [(re.compile(r"\b(?:gan|gin|khoang|xap xi|uoc tinh|uoc)\s*$"), "≈
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
-@lru_cache(maxsize=None)
 def agency_spellings() -> dict:
-    """Canonical agency name → every printed form met (sources/curated/agency_mentions/)."""
+    """Canonical agency name → every printed form met (sources/curated/agency_mentions/ of the sources root of the
+    moment, kept per folder)."""
+    return _agency_spellings(spec.sources_root() / "curated" / "agency_mentions")
+
+
+@lru_cache(maxsize=8)
+def _agency_spellings(mentions: Path) -> dict:
     spellings = {}
-    for path in sorted((SOURCES / "curated" / "agency_mentions").glob("*.csv")):
+    for path in sorted(mentions.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as f:
             for m in csv.DictReader(f):
                 spellings.setdefault(m["agency"], set()).add(m["printed"])
@@ -235,9 +242,11 @@ def calibrate(seed=1):
           f"{sum(w >= MIN_SCORE for w in wrong)} at or above {MIN_SCORE}")
 
 
-def printed_report(root: Path = SOURCES / "curated"):
-    """Rows whose structured values are not printed in their excerpts and have no basis, by table and field.
-    task_agencies rows without an excerpt of their own are checked against their task's excerpt, as the build does."""
+def printed_report(root: Path | None = None):
+    """Rows whose structured values are not printed in their excerpts and have no basis, by table and field
+    (`root`: the curated folder, by default the sources root's). task_agencies rows without an excerpt of their own
+    are checked against their task's excerpt, as the build does."""
+    root = root or spec.sources_root() / "curated"
     from collections import Counter
 
     def rows(table):

@@ -7,30 +7,28 @@ from scripts.load.csvsource import choice, read_table, record, unique
 from scripts.load.errors import shown
 from scripts.load.passages import split_passages
 
-SOURCES = spec.sources_root()
-DOCUMENTS_DIR = SOURCES / "documents"
-REFERENCE = SOURCES / "reference"
 DEFAULT_PROVINCES = ("82", "91")  # Đồng Tháp, An Giang (2025 codes)
 # The tables this module loads with code of their own (scripts/load/curated.py loads the curated ones).
 LOADS = ("provinces", "province_predecessors", "wards", "ward_predecessors", "documents", "document_files",
          "document_passages")
 
 
-def catalog_provinces(sources=SOURCES):
+def catalog_provinces(sources=None):
     """The provinces the catalog covers: Đồng Tháp and An Giang, unless sources/catalog_provinces.txt lists
-    others, one code a line (the synthetic national catalog of bench/synthetic.py lists all 34)."""
-    path = Path(sources) / "catalog_provinces.txt"
+    others, one code a line (the synthetic national catalog of bench/synthetic.py lists all 34). `sources` is by
+    default the sources root of the moment (spec.sources_root(), read per call)."""
+    path = Path(sources or spec.sources_root()) / "catalog_provinces.txt"
     if not path.exists():
         return DEFAULT_PROVINCES
     codes = tuple(line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
     return tuple(c for c in codes if c) or DEFAULT_PROVINCES
 
 
-CATALOG_PROVINCES = catalog_provinces()
 WARD_CODE_DIGITS = 5
 
 
 def load_documents(db):
+    provinces, directory = set(catalog_provinces()), spec.sources_root() / "documents"
     documents = read_table(spec.table("documents"))
     files = read_table(spec.table("document_files"))
     by_id = unique(documents, "id")
@@ -38,7 +36,7 @@ def load_documents(db):
     db["documents"].insert_all(
         record("documents", d, {
             "id": d["id"], "symbol": d.text("symbol", True), "type": choice(d, "documents", "type"),
-            "issuer": d.text("issuer", True), "province_code": d.choice("province_code", set(CATALOG_PROVINCES)),
+            "issuer": d.text("issuer", True), "province_code": d.choice("province_code", provinces),
             "issued_on": d.iso_date("issued_on", True), "title": d.text("title", True), "signer": d.text("signer"),
             "notes": d.text("notes"),
         })
@@ -47,7 +45,7 @@ def load_documents(db):
     for f in files:
         if f["document_id"] not in by_id:
             raise f.error("document_id", f"{f['document_id']!r} is not in documents.csv")
-        path = DOCUMENTS_DIR / f["file"]
+        path = directory / f["file"]
         if not path.exists():
             raise f.error("file", f"{path} does not exist")
         data = path.read_bytes()
@@ -73,8 +71,9 @@ def load_documents(db):
 
 
 def load_reference(db):
+    covered = catalog_provinces()
     provinces = {p["code"]: p for p in read_table(spec.table("provinces"))}
-    former = [f for f in read_table(spec.table("province_predecessors")) if f["province_code"] in CATALOG_PROVINCES]
+    former = [f for f in read_table(spec.table("province_predecessors")) if f["province_code"] in covered]
     db["provinces"].insert_all(
         record("provinces", p, {
             "code": code, "name": p.text("name", True), "short_name": p.text("short_name", True),
@@ -82,14 +81,14 @@ def load_reference(db):
             **{c: p.number(c, plain_only=True) for c in ("latitude", "longitude", "min_latitude", "min_longitude", "max_latitude",
                                         "max_longitude")},
         })
-        for code, p in provinces.items() if code in CATALOG_PROVINCES
+        for code, p in provinces.items() if code in covered
     )
     db["province_predecessors"].insert_all(
         record("province_predecessors", f,
                {"former_code": f["former_code"], "former_name": f["former_name"], "province_code": f["province_code"]})
         for f in former
     )
-    wards = [w for w in read_table(spec.table("wards")) if w["province_code"] in CATALOG_PROVINCES]
+    wards = [w for w in read_table(spec.table("wards")) if w["province_code"] in covered]
     unique(wards, "code")
     db["wards"].insert_all(ward_record(w) for w in wards)
     codes = {w["code"] for w in wards}

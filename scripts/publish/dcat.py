@@ -11,6 +11,8 @@ classes without inference. Used by the portal (/-/dcat.jsonld) and by the static
 import re
 
 from scripts.project import DATABASE_NAME as DATABASE
+from scripts.project import catalog_section
+from scripts.publish.tabular import media_type
 
 EU = "http://publications.europa.eu/resource/authority/"
 CONTEXT = {
@@ -28,13 +30,11 @@ TEMPORAL = {"@type": "dct:PeriodOfTime",
             "dcat:startDate": {"@value": "2025-01-01", "@type": "xsd:date"},
             "dcat:endDate": {"@value": "2030-12-31", "@type": "xsd:date"}}
 KEYWORDS = ["chuyển đổi số", "digital transformation", "Đồng Tháp", "An Giang", "kế hoạch", "dữ liệu mở"]
-FORMATS = {  # extension: (EU file type, IANA media type)
-    "json": ("JSON", "application/json"),
-    "csv": ("CSV", "text/csv"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "geojson": ("GEOJSON", "application/geo+json"),
-    "db": ("SQLITE", "application/vnd.sqlite3"),
-}
+# The whole-table files a dataset lists as distributions (JSON Lines is not one), with their titles.
+DISTRIBUTION_TITLES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "geojson": "GeoJSON"}
+# extension: (EU file type, IANA media type); the whole-table files' types are scripts/publish/tabular.py's
+FORMATS = {**{fmt: (fmt.upper(), media_type(fmt)) for fmt in DISTRIBUTION_TITLES},
+           "db": ("SQLITE", "application/vnd.sqlite3")}
 
 
 def split_languages(text):
@@ -72,15 +72,12 @@ def distribution(base, table, extension, title, file=None):
     return out
 
 
-DISTRIBUTION_TITLES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "geojson": "GeoJSON"}
-
-
 def build_catalog(metadata, counts, base, modified, provinces, files=None):
     """JSON-LD of the whole catalog. `counts` maps visible table → rows; `modified` is the build date;
     `provinces` maps the code of each province the catalog covers to its name (the database's provinces); `files`
     maps table → [{format, url, bytes, sha256}] (scripts.publish.dumps.table_files)."""
     files = files or {}
-    tables = metadata["databases"][DATABASE]["tables"]
+    tables = catalog_section("tables", metadata)
     publisher = {"@id": f"{base}/#publisher"}
     # The provinces' own rows in the portal stand for the spatial coverage.
     spatial = [{"@id": f"{base}/{DATABASE}/provinces/{code}", "@type": "dct:Location", "rdfs:label": name}

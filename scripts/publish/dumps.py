@@ -18,19 +18,20 @@ failed build leaves the previous database and the previous files.
 import hashlib
 import json
 import sqlite3
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts import spec
-from scripts.project import DATABASE_NAME, catalog_metadata, metadata
-from scripts.publish.tabular import (MEDIA_TYPES, csv_lines, geojson_chunks, has_coordinates, is_date_column,
-                             ISO_DATE, json_array_chunks, jsonl_chunks, write_xlsx)
+from scripts.project import DATABASE_NAME, catalog_entry, catalog_metadata, catalog_section, metadata
+from scripts.publish.tabular import (ISO_DATE, MEDIA_TYPES, has_coordinates, is_date_column, media_type,
+                                     text_writer, write_xlsx)
 
 DIRECTORY = "downloads"
 URL_PREFIX = f"/-/{DIRECTORY}/"  # where the portal serves them (plugins/downloads.py)
 BATCH = 1000
 FIELD_TYPES = {"TEXT": "string", "INTEGER": "integer", "REAL": "number", "FLOAT": "number", "NUMERIC": "number"}
-FORMATS = ["csv", "xlsx", "json", "jsonl", "geojson"]
+FORMATS = list(MEDIA_TYPES)  # every format tabular.py writes, in the order of the download links
 FORMAT_LABELS = {"csv": "CSV (Excel)", "xlsx": "Excel .xlsx", "json": "JSON", "jsonl": "JSON Lines", "geojson": "GeoJSON"}
 CSV_NOTE = ("CSV cho bảng tính: văn bản bắt đầu bằng = + - @ hay tab được thêm dấu ' ở đầu để không thành công thức "
             "(OWASP); JSON, JSON Lines và tệp SQLite giữ nguyên giá trị. · CSV for spreadsheets: text beginning with "
@@ -52,7 +53,7 @@ def hidden_tables(conn, meta):
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
     fts = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and rootpage = 0"
                                       " and sql like '%VIRTUAL TABLE%USING FTS%'")]
-    tables_meta = catalog_metadata(meta).get("tables") or {}
+    tables_meta = catalog_section("tables", meta)
     hidden = {n for n in names if n.startswith("sqlite_") or any(n.startswith(f) for f in fts)}
     hidden |= {t for t, m in tables_meta.items() if (m or {}).get("hidden")}
     return hidden
@@ -62,7 +63,7 @@ def visible_tables(conn, meta):
     """Visible tables in the order of metadata.yml, then any others by name."""
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
     hidden = hidden_tables(conn, meta)
-    ordered = list(catalog_metadata(meta).get("tables") or {})
+    ordered = list(catalog_section("tables", meta))
     return [t for t in ordered if t in names and t not in hidden] + \
            [t for t in names if t not in hidden and t not in ordered]
 
@@ -78,7 +79,7 @@ def primary_keys(conn, table):
 def label_column(conn, table, meta):
     """The column naming a row of `table`, as Datasette chooses it: metadata's label_column, else a column called
     name or title, else the one other column of a two-column table."""
-    explicit = ((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("label_column")
+    explicit = catalog_entry("tables", table, meta).get("label_column")
     if explicit:
         return explicit
     names = [c for c, _ in columns_of(conn, table)]
@@ -133,15 +134,20 @@ def field_type(conn, table, column, sqlite_type):
     return kind
 
 
+def table_or_query_meta(meta, name):
+    """The metadata of a table, else of a canned query (a download's Source sheet names either), else {}."""
+    return catalog_entry("tables", name, meta) or catalog_entry("queries", name, meta)
+
+
 def table_sources(meta, table):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = table_or_query_meta(meta, table)
     source = table_meta.get("source") or meta.get("source")
     url = table_meta.get("source_url") or meta.get("source_url")
     return [{"title": source, **({"path": url} if url else {})}] if source else []
 
 
 def table_licence(meta, table):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = table_or_query_meta(meta, table)
     name = table_meta.get("license") or catalog_metadata(meta).get("license") or meta.get("license")
     url = table_meta.get("license_url") or catalog_metadata(meta).get("license_url") or meta.get("license_url")
     return {"name": name, "path": url}
@@ -155,27 +161,28 @@ def documents_cited(conn, table, columns):
                              f"(select distinct document_id from [{table}]) order by d.id"))
 
 
-def source_rows(meta, table, title, url, built, documents):
-    licence = table_licence(meta, table)
-    rows = [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url),
-            ("Giấy phép · Licence", f"{licence['name']} — {licence['path']}")]
-    for source in table_sources(meta, table):
+def provenance_rows(meta, name, documents):
+    """The rows of an XLSX Source sheet that say where the data comes from — licence, sources, each document cited
+    ((id, symbol, title)) — for the build's files and the portal's downloads (plugins/exports.py) alike."""
+    licence = table_licence(meta, name)
+    rows = [("Giấy phép · Licence", f"{licence['name']} — {licence['path']}")]
+    for source in table_sources(meta, name):
         rows.append(("Nguồn · Source", " — ".join(v for v in (source["title"], source.get("path")) if v)))
     for doc_id, symbol, doc_title in documents:
         rows.append(("Văn bản · Document", f"{symbol or doc_id}: {doc_title or ''} ({doc_id})"))
-    rows.append(("Ngày dựng · Built", built))
-    rows.append(("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", "")))
     return rows
 
 
-def write_text(path, chunks):
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        for chunk in chunks:
-            f.write(chunk)
+def source_rows(meta, table, title, url, built, documents):
+    return [("Bảng · Table", f"{title} ({table})"), ("Địa chỉ · URL", url),
+            *provenance_rows(meta, table, documents), ("Ngày dựng · Built", built),
+            ("Ghi chú · Note", "Mọi bảng, CSV/JSON và tệp SQLite: " + meta.get("title", ""))]
 
 
 def write_table(conn, meta, table, directory, base_url, built):
-    """Write the table's files; returns (row count, {format: file name})."""
+    """Write the table's files; returns (row count, {format: file name}). The rows are read once, in batches, and
+    each batch goes to every file: the text files (CSV, JSON, JSON Lines, GeoJSON) write its codes, the XLSX file
+    the names behind its foreign keys as well."""
     typed = columns_of(conn, table)
     columns = [c for c, _ in typed]
     labels = {}
@@ -183,28 +190,36 @@ def write_table(conn, meta, table, directory, base_url, built):
         label = label_column(conn, other, meta)
         if label and label != other_column:
             labels[column] = (other, other_column, label)
-    title = str(((catalog_metadata(meta).get("tables") or {}).get(table) or {}).get("title", table))
-    files = {}
-    write_text(directory / f"{table}.csv", csv_lines(columns, row_batches(conn, table, columns, {}), bom=True))
-    files["csv"] = f"{table}.csv"
-    write_text(directory / f"{table}.json", json_array_chunks(columns, row_batches(conn, table, columns, {})))
-    files["json"] = f"{table}.json"
-    write_text(directory / f"{table}.jsonl", jsonl_chunks(columns, row_batches(conn, table, columns, {})))
-    files["jsonl"] = f"{table}.jsonl"
+    title = str(catalog_entry("tables", table, meta).get("title", table))
+    texts = {"csv": text_writer("csv", columns, bom=True), "json": text_writer("json", columns),
+             "jsonl": text_writer("jsonl", columns)}
     if has_coordinates(columns):
-        write_text(directory / f"{table}.geojson", geojson_chunks(columns, row_batches(conn, table, columns, {})))
-        files["geojson"] = f"{table}.geojson"
-    with open(directory / f"{table}.xlsx", "wb") as f:
-        count = write_xlsx(f, columns, row_batches(conn, table, columns, labels), labelled=set(labels),
-                           label_for=lambda c: spec.column_label(table, c), sheet_title=table,
-                           source_rows=source_rows(meta, table, title, f"{base_url}/{DATABASE_NAME}/{table}", built,
-                                                   documents_cited(conn, table, columns)))
-    files["xlsx"] = f"{table}.xlsx"
+        texts["geojson"] = text_writer("geojson", columns)
+    files = {fmt: f"{table}.{fmt}" for fmt in [*texts, "xlsx"]}
+    with ExitStack() as stack:
+        outs = {fmt: stack.enter_context(open(directory / files[fmt], "w", encoding="utf-8", newline=""))
+                for fmt in texts}
+        for fmt, writer in texts.items():
+            outs[fmt].write(writer.start())
+
+        def every_batch():  # write_xlsx reads every batch: each is written to the text files on its way there
+            for batch in row_batches(conn, table, columns, labels):
+                for fmt, writer in texts.items():
+                    outs[fmt].write(writer.rows(batch))
+                yield batch
+
+        with open(directory / files["xlsx"], "wb") as f:
+            count = write_xlsx(f, columns, every_batch(), labelled=set(labels),
+                               label_for=lambda c: spec.column_label(table, c), sheet_title=table,
+                               source_rows=source_rows(meta, table, title, f"{base_url}/{DATABASE_NAME}/{table}",
+                                                       built, documents_cited(conn, table, columns)))
+        for fmt, writer in texts.items():
+            outs[fmt].write(writer.end())
     return count, files
 
 
 def tabular_resource(conn, meta, table, count, file_info):
-    table_meta = (catalog_metadata(meta).get("tables") or {}).get(table) or {}
+    table_meta = catalog_entry("tables", table, meta)
     fields = []
     for column, sqlite_type in columns_of(conn, table):
         fields.append({"name": column, "type": field_type(conn, table, column, sqlite_type),
@@ -219,7 +234,7 @@ def tabular_resource(conn, meta, table, count, file_info):
     if fks:
         schema["foreignKeys"] = fks
     return {"name": table, "path": file_info["path"], "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "bytes": file_info["bytes"],
+            "mediatype": media_type("csv"), "encoding": "utf-8", "bytes": file_info["bytes"],
             "hash": f"sha256:{file_info['sha256']}", "title": str(table_meta.get("title", table)),
             "description": f"{table_meta.get('description', '')} {CSV_NOTE}".strip(), "rows": count,
             "licenses": [table_licence(meta, table)], "sources": table_sources(meta, table), "schema": schema}
@@ -241,7 +256,7 @@ def write_dumps(db_path, directory, base_url="", meta=None):
             for fmt, name in made[table].items():
                 path = directory / name
                 files[name] = {"table": table, "format": fmt, "bytes": path.stat().st_size, "sha256": sha256(path),
-                               "mediatype": MEDIA_TYPES[fmt].split(";")[0]}
+                               "mediatype": media_type(fmt)}
         resources = []
         for table in tables:
             csv_name = made[table]["csv"]
@@ -284,6 +299,17 @@ def read_manifest(db_path):
     if _manifests.get(path, (None,))[0] != stamp:
         _manifests[path] = (stamp, json.loads(path.read_text(encoding="utf-8")))
     return _manifests[path][1]
+
+
+def build_time(db_path):
+    """When the catalog at `db_path` was built (UTC, whole seconds): the `built` its manifest records — the time its
+    XLSX files' Source sheets, datapackage.json and the downloads' Last-Modified give —, or, for a database without
+    downloads beside it, the file's modification time. The one answer for every page, header and file that
+    states the build time."""
+    built = read_manifest(db_path).get("built")
+    if built:
+        return datetime.fromisoformat(built)
+    return datetime.fromtimestamp(Path(db_path).stat().st_mtime, timezone.utc).replace(microsecond=0)
 
 
 def table_files(db_path, table):

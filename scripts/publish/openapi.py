@@ -5,7 +5,8 @@ ranked search. A row's properties carry each column's label and description from
 
 from scripts import spec
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.publish.tabular import MEDIA_TYPES
+from scripts.project import catalog_section
+from scripts.publish.tabular import MEDIA_TYPES, media_type
 
 SQL_TYPES = {"TEXT": {"type": ["string", "null"]}, "INTEGER": {"type": ["integer", "null"]},
              "FLOAT": {"type": ["number", "null"]}, "REAL": {"type": ["number", "null"]}}
@@ -94,7 +95,7 @@ TOO_MANY = {**ERROR, "description": "Too many requests: a client's share of free
                                     "try again after Retry-After seconds",
             "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}}
 POLICY_ANSWERS = {"400": ERROR, "405": NOT_ALLOWED, "429": TOO_MANY}
-DOWNLOAD_TYPES = list(dict.fromkeys(media.split(";")[0] for media in MEDIA_TYPES.values()))
+DOWNLOAD_TYPES = list(dict.fromkeys(media_type(fmt) for fmt in MEDIA_TYPES))
 NDJSON = {"application/x-ndjson": {"schema": {"type": "string"},
                                    "example": '{"code": "28249", "name": "Phường Đạo Thạnh"}\n'}}
 
@@ -147,7 +148,7 @@ def canned_parameters(query):
 def build_openapi(metadata, schema, base):
     """schema: table → ([(column, sqlite type)], primary keys, searchable[, foreign-key columns]); the canned
     queries and their parameters come from metadata."""
-    tables_meta = metadata["databases"][DATABASE]["tables"]
+    tables_meta = catalog_section("tables", metadata)
     paths, schemas = {}, {"Error": {"type": "object", "required": ["error"], "properties": {
         "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"},
         "title": {"type": ["string", "null"]}}}}
@@ -195,7 +196,7 @@ def build_openapi(metadata, schema, base):
                 "responses": {"200": {"description": "The row", "content": {"application/json": {"schema": {
                     "anyOf": [{"type": "array", "items": ref}, page_schema(ref)]}}}},
                     "302": REDIRECT, "400": ERROR, "404": NOT_FOUND}}}
-    for name, query in (metadata["databases"][DATABASE].get("queries") or {}).items():
+    for name, query in catalog_section("queries", metadata).items():
         paths[f"/{DATABASE}/{name}.json"] = {"get": {
             "operationId": f"query_{name}", "summary": query.get("title", name),
             "description": query.get("description", "") + " Without a required parameter: 400.",

@@ -6,7 +6,8 @@ Python: `make static` → build/static/.
 Layout (the paths of the live portal, so the links of the DCAT catalog resolve on a static host too):
     index.html                  the tables, their row counts and files
     catalog.db                  the SQLite database itself
-    catalog/<table>.json        every row, as the live `<table>.json?_shape=array` (a list of objects)
+    catalog/<table>.json        every row, as the live `<table>.json?_shape=array` (a list of objects): the build's
+                                whole-table JSON (build/downloads/<table>.json), copied
     catalog/<table>.csv         every row, UTF-8 CSV with a header (as the live `<table>.csv?_size=max`)
     -/downloads/…               the build's whole-table files (CSV, XLSX, JSON, JSON Lines, GeoJSON, datapackage.json)
     -/dcat.jsonld               the DCAT-AP catalog (scripts.publish.dcat.build_catalog), its distributions those files
@@ -23,14 +24,13 @@ import json
 import shutil
 import sqlite3
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts.project import DATABASE as DEFAULT_DB
 from scripts.project import DATABASE_NAME as DATABASE
-from scripts.project import ROOT, catalog_metadata, metadata
+from scripts.project import ROOT, catalog_section, metadata
 from scripts.publish.dumps import DIRECTORY as DOWNLOADS
-from scripts.publish.dumps import primary_keys, sha256, table_files, visible_tables
+from scripts.publish.dumps import build_time, primary_keys, sha256, table_files, visible_tables
 
 DEFAULT_OUT = ROOT / "build" / "static"
 
@@ -54,21 +54,18 @@ def order_by(conn, table):
     return ", ".join(f"[{c}]" for c in pks) if pks else "rowid"
 
 
-def write_table(conn, table, directory: Path):
-    """catalog/<table>.json and .csv; returns the number of rows written."""
+def write_csv(conn, table, directory: Path):
+    """catalog/<table>.csv (the values as stored: no byte-order mark, no formula guard, unlike the build's CSV for
+    spreadsheets); returns the number of rows written."""
     columns = [c for c, _ in table_columns(conn, table)]
     cursor = conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}] order by {order_by(conn, table)}")
     count = 0
-    with open(directory / f"{table}.json", "w", encoding="utf-8") as j, \
-            open(directory / f"{table}.csv", "w", encoding="utf-8", newline="") as c:
+    with open(directory / f"{table}.csv", "w", encoding="utf-8", newline="") as c:
         writer = csv.writer(c)
         writer.writerow(columns)
-        j.write("[")
         for row in cursor:
-            j.write(("," if count else "") + "\n" + json.dumps(dict(zip(columns, row)), ensure_ascii=False))
             writer.writerow(["" if v is None else v for v in row])
             count += 1
-        j.write("\n]\n")
     return count
 
 
@@ -81,7 +78,7 @@ def openapi_document(conn, meta, tables, base):
 
 
 def index_page(meta, tables, counts):
-    tables_meta = catalog_metadata(meta).get("tables") or {}
+    tables_meta = catalog_section("tables", meta)
     items = "\n".join(
         f'<li><strong>{html.escape(str((tables_meta.get(t) or {}).get("title", t)))}</strong> '
         f'({counts[t]} dòng · rows): <a href="{DATABASE}/{t}.json">JSON</a> · <a href="{DATABASE}/{t}.csv">CSV</a></li>'
@@ -100,20 +97,23 @@ def export(db=DEFAULT_DB, out=DEFAULT_OUT, base_url="", meta=None):
 
     db, out = Path(db), Path(out)
     meta = meta or metadata()
+    downloads = db.parent / DOWNLOADS
+    if not downloads.is_dir():
+        raise FileNotFoundError(f"{downloads} does not exist: the build writes it beside the database (make build)")
     tmp = out.with_name(out.name + ".new")
     if tmp.exists():
         shutil.rmtree(tmp)
     (tmp / DATABASE).mkdir(parents=True)
     (tmp / "-").mkdir()
+    shutil.copytree(downloads, tmp / "-" / DOWNLOADS)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         tables = visible_tables(conn, meta)
-        counts = {t: write_table(conn, t, tmp / DATABASE) for t in tables}
-        modified = datetime.fromtimestamp(db.stat().st_mtime, timezone.utc).date().isoformat()
+        counts = {t: write_csv(conn, t, tmp / DATABASE) for t in tables}
+        for t in tables:  # the build's whole-table JSON is the live <table>.json?_shape=array, byte for byte
+            shutil.copyfile(downloads / f"{t}.json", tmp / DATABASE / f"{t}.json")
+        modified = build_time(db).date().isoformat()
         base = base_url.rstrip("/")
-        downloads = db.parent / DOWNLOADS
-        if downloads.is_dir():
-            shutil.copytree(downloads, tmp / "-" / DOWNLOADS)
         files = {t: table_files(db, t) for t in tables}
         (tmp / "-" / "dcat.jsonld").write_text(
             json.dumps(build_catalog(meta, counts, base, modified, provinces(conn), files), ensure_ascii=False,
@@ -145,7 +145,11 @@ def main(argv=None):
     if not args.db.exists():
         print(f"{args.db} does not exist: run `make build` first", file=sys.stderr)
         return 1
-    manifest = export(args.db, args.out, args.base_url)
+    try:
+        manifest = export(args.db, args.out, args.base_url)
+    except FileNotFoundError as e:
+        print(e, file=sys.stderr)
+        return 1
     size = sum(f["bytes"] for f in manifest["files"].values())
     print(f"wrote {args.out}: {len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows, "
           f"{len(manifest['files'])} files, {size / 1e6:.1f} MB")

@@ -32,6 +32,11 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA, "json": "ap
 SOURCE_SHEET = "Nguồn · Source"
 
 
+def media_type(fmt):
+    """A format's media type without its parameters ("text/csv"), as datapackage.json, DCAT and OpenAPI name it."""
+    return MEDIA_TYPES[fmt].split(";")[0]
+
+
 def plain(value):
     """A cell's machine value: the code of a labelled foreign key, the value otherwise."""
     return value["value"] if isinstance(value, dict) and "value" in value else value
@@ -62,25 +67,38 @@ def csv_columns(columns, labelled):
     return out
 
 
-def csv_lines(columns, rows, labelled=(), bom=False, header=True):
-    """Yields CSV text, a header and then a chunk per batch of rows (rows: an iterable of row lists)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if header:
-        writer.writerow(csv_columns(columns, labelled))
-        yield (BOM if bom else "") + buffer.getvalue()
-    for batch in rows:
-        buffer.seek(0)
-        buffer.truncate()
+class CsvText:
+    """CSV written batch by batch: a header (`<fk>_label` beside each labelled foreign key; a byte-order mark first
+    with `bom`), then each batch's lines."""
+
+    def __init__(self, columns, labelled=(), bom=False):
+        self.columns, self.labelled, self.bom = columns, labelled, bom
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def _take(self):
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+    def start(self):
+        self.writer.writerow(csv_columns(self.columns, self.labelled))
+        return (BOM if self.bom else "") + self._take()
+
+    def rows(self, batch):
         for row in batch:
             cells = []
-            for c in columns:
+            for c in self.columns:
                 value = row.get(c)
                 cells.append(csv_cell(value))
-                if c in labelled:
+                if c in self.labelled:
                     cells.append(csv_cell(value.get("label") if isinstance(value, dict) else None))
-            writer.writerow(cells)
-        yield buffer.getvalue()
+            self.writer.writerow(cells)
+        return self._take()
+
+    def end(self):
+        return ""
 
 
 # JSON, JSON Lines, GeoJSON ----------------------------------------------------------------------------------------
@@ -93,26 +111,40 @@ def machine_row(row, columns):
     return {c: plain(row.get(c)) for c in columns}
 
 
-def json_list_chunks(opening, closing, batches, as_object):
+class JsonListText:
     """A JSON list written batch by batch: `opening`, one object a line (as_object(row)), `closing`."""
-    yield opening
-    first = True
-    for batch in batches:
+
+    def __init__(self, opening, closing, as_object):
+        self.opening, self.closing, self.as_object, self.first = opening, closing, as_object, True
+
+    def start(self):
+        return self.opening
+
+    def rows(self, batch):
         parts = []
         for row in batch:
-            parts.append(("\n" if first else ",\n") + json_text(as_object(row)))
-            first = False
-        yield "".join(parts)
-    yield closing
+            parts.append(("\n" if self.first else ",\n") + json_text(self.as_object(row)))
+            self.first = False
+        return "".join(parts)
+
+    def end(self):
+        return self.closing
 
 
-def json_array_chunks(columns, batches):
-    return json_list_chunks("[", "\n]\n", batches, lambda row: machine_row(row, columns))
+class JsonLinesText:
+    """JSON Lines: one row object a line, nothing before or after."""
 
+    def __init__(self, columns):
+        self.columns = columns
 
-def jsonl_chunks(columns, batches):
-    for batch in batches:
-        yield "".join(json_text(machine_row(row, columns)) + "\n" for row in batch)
+    def start(self):
+        return ""
+
+    def rows(self, batch):
+        return "".join(json_text(machine_row(row, self.columns)) + "\n" for row in batch)
+
+    def end(self):
+        return ""
 
 
 def geojson_feature(row, columns):
@@ -122,11 +154,19 @@ def geojson_feature(row, columns):
             "properties": {c: plain(row.get(c)) for c in columns if c not in ("latitude", "longitude")}}
 
 
-def geojson_chunks(columns, batches):
-    """A FeatureCollection, one feature per row; rows without coordinates keep their feature with a null geometry
-    (RFC 7946 §3.2), so the file holds every row of the result."""
-    return json_list_chunks('{"type": "FeatureCollection", "features": [', "\n]}\n", batches,
+def text_writer(fmt, columns, labelled=(), bom=False):
+    """The writer of a text format — csv, json (an array of row objects), jsonl, geojson (a FeatureCollection, one
+    feature per row; rows without coordinates keep their feature with a null geometry, RFC 7946 §3.2, so the file
+    holds every row) — with start(), rows(batch) and end() each returning text. Rows may carry labelled foreign
+    keys: only CSV writes their labels (`labelled`), the others their codes."""
+    if fmt == "csv":
+        return CsvText(columns, labelled, bom)
+    if fmt == "jsonl":
+        return JsonLinesText(columns)
+    if fmt == "geojson":
+        return JsonListText('{"type": "FeatureCollection", "features": [', "\n]}\n",
                             lambda row: geojson_feature(row, columns))
+    return JsonListText("[", "\n]\n", lambda row: machine_row(row, columns))
 
 
 # XLSX -----------------------------------------------------------------------------------------------------------

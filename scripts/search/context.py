@@ -4,14 +4,15 @@ former unit is now part of ("Nay thuộc …", the row page's words: i18n.yml ui
 issuer of a decision or document.
 
 Each item carries a machine `value` (for the JSON) and a `text` for the page in the page's language: numbers,
-dates and money as scripts/serve/vnformat.py writes them (Vietnamese forms on Vietnamese pages, English ones with
+dates and money as scripts/vnformat.py writes them (Vietnamese forms on Vietnamese pages, English ones with
 ?_lang=en), the words of enumerated values from the table specs, "rank" from i18n.yml — while what the documents
 print (names of agencies and wards, a deadline or period as printed, an indicator's unit) stays as printed. The
 label is the caller's mapping for the field (plugins/ranked_search.py label(), words in scripts/serve/i18n.yml
 `search`)."""
 import json
 
-from scripts.serve import i18n, vnformat
+from scripts import vnformat
+from scripts.serve import i18n
 
 PROVINCE = "(select name from provinces where code = {})"
 CONTEXT_SQL = {
@@ -45,9 +46,6 @@ CONTEXT_SQL = {
 }
 
 
-BOUND_SIGNS = {">", "≥", "<", "≤", "≈"}  # a comparator printed with an amount, shown before it (as on row pages)
-
-
 def context_items(table, c, urls, labels, indicator_kinds, lang="vi"):
     """The context a reader needs, as [{field, label, value (machine), text (in `lang`), url}]; urls.row(table,
     pk) links a value to its row."""
@@ -72,8 +70,8 @@ def context_items(table, c, urls, labels, indicator_kinds, lang="vi"):
             out.append(item("period", period))
         if c["total_million_vnd"] is not None:
             sign = c.get("total_comparator")
-            out.append(item("total_million_vnd", c["total_million_vnd"], (f"{sign} " if sign in BOUND_SIGNS else "")
-                            + vnformat.money_million(c["total_million_vnd"], lang)))
+            out.append(item("total_million_vnd", c["total_million_vnd"],
+                            vnformat.with_comparator(sign, vnformat.money_million(c["total_million_vnd"], lang))))
     elif table == "plan_tasks":
         if c["lead"]:
             out.append(item("lead", c["lead"]))
@@ -104,12 +102,12 @@ def context_items(table, c, urls, labels, indicator_kinds, lang="vi"):
     elif table == "agencies":
         if c["short_name"]:
             out.append(item("short_name", c["short_name"]))
-    elif table == "decisions":
+    elif table in ("decisions", "documents"):  # an issued text: its date and issuer; a decision, what it approves
         if c["issued_on"]:
             out.append(item("issued_on", c["issued_on"], date(c["issued_on"])))
         if c["issuer"]:
             out.append(item("issuer", c["issuer"]))
-        for project in filter(None, (c["projects"] or "").split("\x1e")):
+        for project in filter(None, (c.get("projects") or "").split("\x1e")):
             pid, _, name = project.partition("\x1f")
             out.append(item("project", pid, name, urls.row("capital_projects", pid)))
     elif table == "wards":
@@ -122,11 +120,6 @@ def context_items(table, c, urls, labels, indicator_kinds, lang="vi"):
             out.append(item("former_district", c["former_district"]))
         if c["former_province"]:
             out.append(item("former_province", c["former_province"]))
-    elif table == "documents":
-        if c["issued_on"]:
-            out.append(item("issued_on", c["issued_on"], date(c["issued_on"])))
-        if c["issuer"]:
-            out.append(item("issuer", c["issuer"]))
     elif table == "project_components":
         if c["project_id"]:
             out.append(item("project", c["project_id"], c["project"], urls.row("capital_projects", c["project_id"])))

@@ -4,7 +4,8 @@ search_vocabulary — the folded words of titles and names, and pairs of neighbo
 A word found in no title or name is replaced by the vocabulary word at the smallest edit distance (rapidfuzz:
 1 for words of up to 4 letters, 2 for longer), preferring a word that forms a known pair with its neighbours
 ("giam xat" → "giám sát", not "giám xét"), then the more common word. The vocabulary is read once per
-catalog file."""
+catalog file, and only the current file's is kept: a rebuilt catalog at the same path replaces the old one's, so a
+long-running process that sees many rebuilds holds one vocabulary per database path, not one per build."""
 import math
 import os
 
@@ -13,21 +14,24 @@ from rapidfuzz.distance import Levenshtein
 
 from scripts.search import query as sq
 
-_VOCABULARY = {}
+_VOCABULARY = {}  # database path -> (vocabulary_key of the file read, its vocabulary)
 
 
 def vocabulary_key(path):
-    """The database file as it is now: a rebuilt catalog (a new file at the same path) reads its vocabulary."""
+    """The database file as it is now, (path, inode, mtime): a rebuilt catalog (a new file at the same path) reads
+    its vocabulary."""
     try:
         stat = os.stat(path)
         return (path, stat.st_ino, stat.st_mtime_ns)
     except (OSError, TypeError):
-        return path
+        return (path, None, None)
 
 
 def vocabulary(conn, key):
-    """(words {folded: (spelled, rows)}, pairs {"a b": rows}) of search_vocabulary, read once per database."""
-    if key not in _VOCABULARY:
+    """(words {folded: (spelled, rows)}, pairs {"a b": rows}) of search_vocabulary, read once per database file;
+    `key` is vocabulary_key(its path)."""
+    held = _VOCABULARY.get(key[0])
+    if held is None or held[0] != key:
         words, pairs = {}, {}
         try:
             for term, spelled, rows in conn.execute("select term, spelled, rows from search_vocabulary"):
@@ -37,8 +41,8 @@ def vocabulary(conn, key):
                     words[term] = (spelled or term, rows)
         except Exception:  # a catalog built before the vocabulary: no corrections
             pass
-        _VOCABULARY[key] = (words, pairs, list(words))
-    return _VOCABULARY[key]
+        held = _VOCABULARY[key[0]] = (key, (words, pairs, list(words)))
+    return held[1]
 
 
 def correct(terms, vocab):

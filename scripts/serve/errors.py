@@ -7,6 +7,7 @@ Plugins cannot import each other (Datasette loads them by file), hence this modu
 """
 import json
 import sqlite3
+from html import escape
 
 from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
@@ -28,7 +29,9 @@ SERVER_ERROR = ("Lỗi máy chủ; lỗi đã được ghi lại.", "Server erro
 
 
 def message(parts):
-    return f"{parts[0]} · {parts[1]}"
+    """The one-line bilingual message: a (Vietnamese, English) pair joined by " · ", or a text given whole (an inner
+    layer's message passed on, already in the words it was written in)."""
+    return parts if isinstance(parts, str) else f"{parts[0]} · {parts[1]}"
 
 
 def classify(exception):
@@ -60,6 +63,12 @@ def classify(exception):
     return 500, SERVER_ERROR
 
 
+def classify_escaped(exception):
+    """(status, parts) for an exception that escaped every inner layer (the HTTP policy layer's and the SQL lane's
+    safety nets): classify()'s answer, and for what it leaves to Datasette — which did not answer — a 400."""
+    return classify(exception) or (400, BAD_PARAMETERS)
+
+
 def describe(exception):
     """(status, title, message, message is HTML) of an exception classify() leaves to Datasette's own words — a
     Base400 (404 not found, 403 …) or a DatasetteError under 500 —, read as Datasette 0.65's handler reads them,
@@ -85,15 +94,27 @@ def query_error_body(payload):
     return json.dumps(data, ensure_ascii=False).encode()
 
 
-def body(status, parts):
-    """The JSON error body every layer answers with."""
-    return json.dumps({"ok": False, "status": status, "error": message(parts)}, ensure_ascii=False).encode()
+def body(status, parts, title=None):
+    """The JSON error body every layer answers with (`title` added where a layer names the kind of error)."""
+    data = {"ok": False, "status": status, "error": message(parts)}
+    if title is not None:
+        data["title"] = title
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
-async def answer(send, status, parts, headers=()):
+async def answer(send, status, parts, headers=(), title=None):
     """body() sent as a whole ASGI response, by a layer that answers before or instead of Datasette."""
-    payload = body(status, parts)
+    payload = body(status, parts, title)
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(payload)).encode()),
         *headers]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def fallback_page(status, text):
+    """The HTML page of an error when the portal's error page (templates/error.html) cannot itself be rendered, by
+    Datasette's error hook (plugins/safe_errors.py) or before Datasette (plugins/param_guard.py): no template, no
+    language choice, both languages on one page."""
+    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi {status} · Error {status}'
+            f"</title></head><body><h1>Lỗi {status} · Error {status}</h1><p>{escape(text)}</p>"
+            f'<p><a href="/">Về trang chủ · Home</a></p></body></html>')

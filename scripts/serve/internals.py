@@ -444,7 +444,10 @@ SPEEDUPS = ["absolute_url", "tilde_encode_cache", "table_view_hooks", "request_a
 CORRECTNESS = ["sort_tiebreak"]  # installed wherever the catalog is served (plugins/sorted_paging.py)
 
 
-APPLIED = []  # what install() applied in this process (plugins/sql_lane.py's child process applies the same)
+def applied():
+    """The names of the patches applied in this process, in PATCHES order (plugins/sql_lane.py's child process
+    applies the same): each Patch knows whether it is applied, so no list is kept beside them."""
+    return [p.name for p in PATCHES if p.applied]
 
 
 def install(names=None, version=DATASETTE_VERSION):
@@ -457,13 +460,9 @@ def install(names=None, version=DATASETTE_VERSION):
         return []
     for name in names:
         BY_NAME[name].apply()
-        if name not in APPLIED:
-            APPLIED.append(name)
     return names
 
 
 def uninstall(names=None):
     for name in [p.name for p in PATCHES] if names is None else names:
         BY_NAME[name].revert()
-        if name in APPLIED:
-            APPLIED.remove(name)

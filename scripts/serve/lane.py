@@ -254,7 +254,7 @@ class LaneProcess:
 def installed_patches():
     from scripts.serve import internals
 
-    return list(getattr(internals, "APPLIED", []))
+    return internals.applied()
 
 
 def connectable(path):
@@ -371,7 +371,7 @@ def child_app(app):
         except Exception as exception:  # MemoryError included
             if started:
                 raise
-            status, parts = errors.classify(exception) or (400, errors.BAD_PARAMETERS)
+            status, parts = errors.classify_escaped(exception)
             if status >= 500:
                 log.error("unhandled error in the SQL lane for %s", scope.get("path"), exc_info=True)
             await answer(tracked_send, status, parts)

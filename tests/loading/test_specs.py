@@ -311,3 +311,18 @@ def test_a_table_the_build_derives_is_a_hidden_spec_without_csv(client, db):
     assert client.get("/-/downloads/search_vocabulary.csv").status_code == 404
     assert "search_vocabulary" not in client.get("/-/openapi.json").text
     assert "search_vocabulary" not in client.get("/-/dcat.jsonld").text
+
+
+def test_the_loader_reads_the_sources_root_per_call(tmp_path, monkeypatch):
+    """spec.sources_root() is read on every call, and so is every loader module that reads files under it: pointing
+    CATALOG_SOURCES elsewhere after they were imported changes the provinces and the document text they read."""
+    from scripts.load import fidelity, reference
+
+    monkeypatch.delenv("CATALOG_SOURCES", raising=False)
+    assert reference.catalog_provinces() == ("82", "91") and fidelity.excerpt_found(DOCUMENT, EXCERPT)
+    (tmp_path / "catalog_provinces.txt").write_text("01\n", encoding="utf-8")
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / f"{DOCUMENT}.txt").write_text("Một văn bản khác", encoding="utf-8")
+    monkeypatch.setenv("CATALOG_SOURCES", str(tmp_path))
+    assert reference.catalog_provinces() == ("01",)
+    assert not fidelity.excerpt_found(DOCUMENT, EXCERPT) and fidelity.excerpt_found(DOCUMENT, "văn bản khác")

@@ -112,3 +112,47 @@ def test_vn_fold_compares_where_lower_cannot(client):
     rows = client.json("/catalog.json?_shape=array&sql=" + quote(
         "select lower('ĐỒNG') as lowered, vn_fold('ĐỒNG') = vn_fold('đồng') as same"))
     assert rows == [{"lowered": "ĐỒng", "same": 1}]
+
+
+def test_result_context_writes_numbers_as_the_pages_do():
+    """A search result's context and the portal's pages write a number with one formatter (scripts/vnformat.py),
+    which keeps every stored decimal: 0.12345 % is "0,12345%", not rounded to "0,123%"; 45900.0 is "45.900"."""
+    from scripts import vnformat
+    from scripts.search.context import context_items
+
+    row = {"province": None, "kind": None, "value": 0.12345, "value_low": None, "value_high": None,
+           "comparator": "=", "unit": "%", "rank_of": None, "ref_year": 2025, "inferred_year": None}
+    items = {i["field"]: i["text"] for i in context_items("indicators", row, None, str, {})}
+    assert items["value"] == "0,12345%" == vnformat.number(0.12345) + "%"
+    row.update(value=45900.0, unit="count")
+    assert {i["field"]: i["text"] for i in context_items("indicators", row, None, str, {})}["value"] == "45.900"
+
+
+def test_typo_vocabulary_is_kept_for_the_current_file_only(tmp_path):
+    """A rebuilt catalog at the same path (written beside it and renamed over it, as the build does) gets its own
+    vocabulary, and the old file's is dropped: a long-running process keeps one vocabulary per database path, not
+    one per build it has seen."""
+    import os
+    import sqlite3
+
+    from scripts.search import typos
+
+    path = tmp_path / "catalog.db"
+
+    def build_and_read(words):
+        new = tmp_path / "catalog.db.new"
+        with sqlite3.connect(new) as conn:
+            conn.execute("create table search_vocabulary (term text, spelled text, rows integer)")
+            conn.executemany("insert into search_vocabulary values (?, ?, 1)", [(w, w) for w in words])
+        conn.close()
+        os.replace(new, path)
+        conn = sqlite3.connect(path)
+        try:
+            return typos.vocabulary(conn, typos.vocabulary_key(str(path)))[0]
+        finally:
+            conn.close()
+
+    assert set(build_and_read(["alpha"])) == {"alpha"}
+    assert set(build_and_read(["beta"])) == {"beta"}
+    assert set(build_and_read(["gamma"])) == {"gamma"}
+    assert sum(str(path) in str(key) for key in typos._VOCABULARY) == 1

@@ -1,6 +1,11 @@
-"""Numbers and dates as a Vietnamese reader writes them, for pages only (the data formats keep machine values):
+"""Numbers and dates as a Vietnamese reader writes them, for what people read — the portal's pages (plugins/) and
+the context beside a search result (scripts/search/context.py); the data formats keep machine values:
 45900.0 → "45.900", 62.58 → "62,58", 2025-07-31 → "31/07/2025". The thousands separator is ".", the decimal
-mark ",". English pages get "45,900", "62.58" and the ISO date unchanged.
+mark ",". English pages get "45,900", "62.58" and the ISO date unchanged. A number keeps every decimal it was
+stored with (0.12345 → "0,12345"): nothing shown is rounded away (data fidelity).
+
+Beside the packages rather than in scripts/serve/: search (scripts/search/) is shared with the build and never
+imports serving code, and both it and the portal write numbers the same way.
 
 Written here rather than taken from Babel: a few small functions, no locale data to install, and the exact
 forms the portal's readers see in the source documents themselves."""
@@ -31,6 +36,14 @@ def number(value, lang="vi", decimals=None):
         grouped = grouped.replace(",", ".")
         return sign + grouped + ("," + frac if frac else "")
     return sign + grouped + ("." + frac if frac else "")
+
+
+BOUND_SIGNS = {">", "≥", "<", "≤", "≈"}  # comparators printed with an amount, shown before it
+
+
+def with_comparator(sign, text):
+    """"≥ 45,9" for a printed bound or approximation; `text` alone for "=", a range or no comparator."""
+    return f"{sign} {text}" if sign in BOUND_SIGNS else text
 
 
 def plain_integer(value):
