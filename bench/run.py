@@ -242,7 +242,7 @@ def steps(database, inspect, duration):
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=False, hashed=False, speedups=False) as s:
         measure("4 + httptools + uvloop", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False, speedups=False) as s:
-        measure("5 + schema look-ups memoized (scripts/serve/internals.py)", s.base, plain)
+        measure("5 + schema look-ups and anonymous permissions memoized (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False) as s:
         measure("6 + faster Datasette helpers (scripts/serve/internals.py)", s.base, plain)
     with servers.uvicorn_app(database, free_port(), inspect=inspect, memo=True, hashed=False,

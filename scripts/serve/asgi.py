@@ -6,8 +6,8 @@ It is the Datasette of `make serve` (scripts.serve.portal.create_datasette: same
 settings), plus what an immutable catalog allows, each measured in BENCHMARKS.md:
 
 - The replacements of Datasette internals in scripts/serve/internals.py (version-checked: on any other Datasette
-  they are off): schema look-ups and permission allow-lists answered once per process (CATALOG_MEMO=0 turns
-  them off), faster helpers (CATALOG_SPEEDUPS=0), content-hashed database URLs /catalog-<hash>/… with /catalog/…
+  they are off): schema look-ups and the anonymous visitor's permissions answered once per process
+  (CATALOG_MEMO=0 turns them off), faster helpers (CATALOG_SPEEDUPS=0), content-hashed database URLs /catalog-<hash>/… with /catalog/…
   redirecting there (CATALOG_HASHED_URLS=0). Pages are byte-for-byte the same (tests/scale/test_deployment.py).
 - A Content-Length on whole responses, so a proxy cache replays them as plain files, not chunked.
 

@@ -6,23 +6,35 @@ tests/scale/test_deployment.py checks every page is byte-for-byte the same with 
 correctness patch (sort_tiebreak, below) is installed everywhere the catalog is served.
 
 Each patch names the BENCHMARKS.md row that justifies it and its measured gain. The steps table measures the
-helper patches only together ("6 + faster Datasette helpers": +19–34%); each one's own share comes from
-`python -m bench.internals` (in process, every patch but that one against all of them, two runs), and patches
-that bought less than 5% in both runs were dropped (see PATCHES and docs/upgrading.md). What Datasette 1.0
-does to each is in docs/upgrading.md.
+patches in two groups ("5 + schema look-ups and anonymous permissions memoized", "6 + faster Datasette helpers");
+each one's own share comes from `python -m bench.internals` (the deployment's app in process, CPU per request
+with every patch but that one against all of them, two runs), and a patch that did not buy ≥ 5% on one page in
+both runs is dropped (see PATCHES and docs/upgrading.md). What Datasette 1.0 does to each is in docs/upgrading.md.
 
-Kept (gain: CPU per request without the patch ÷ with every patch − 1, table JSON / with a facet / HTML table
-page, two runs of `python -m bench.internals --rounds 9`; the 5% rule asks for ≥ 5% on one page in both runs):
+Kept (gain alone, run 1/run 2 of `python -m bench.internals --requests 100 --rounds 7`, 2026-12-01 18:19, on the
+pages where it shows: small table JSON, the benchmark's table JSON, a filtered faceted JSON page, the HTML table
+page, one row):
 - schema_memo (14 Database methods): Datasette asks SQLite for a table's columns, keys, foreign keys, FTS table,
-  hidden tables … on every request; the file is immutable, so the answers are kept per process. BENCHMARKS.md
-  step 5 (with permission_allows_memo): +19–49% requests/s. Alone: +24/+14%, +11/+15%, +7/+12%.
-- permission_allows_memo (Datasette._table_permission_allows): deep-copied the whole metadata on every call
-  (~1.1 ms, two calls a page); the metadata is never reloaded. Step 5. Alone: +22/+28%, +15/+14%, +33/+22%.
+  hidden tables … on every request; the file is immutable, so the answers are kept per process. Step 5. Alone:
+  +28/+33%, +21/+23%, +48/+50%, +14/+11%, +27/+26%.
+- anonymous_permissions (Datasette.permission_allowed for the anonymous actor): three to five checks a page, each
+  through the plugin hook, a deep copy of the whole metadata (0.65.5's _table_permission_allows, ~1.1 ms) and, for
+  "view-table", a query on sqlite_master; for the anonymous actor the answer depends only on the metadata and the
+  schema, which a running process never changes. A signed-in actor is asked afresh every time. Step 5. Alone:
+  +92/+92%, +44/+39%, +76/+69%, +16/+13%, +248/+248%. (It replaces the earlier permission_allows_memo, which
+  bought 0 ± 2% beside it.)
 - absolute_url: a facet value's link joined the page URL with urllib's urljoin (a dozen microseconds, ~70 times a
-  page); for an absolute path without dot segments the join is plain concatenation. Step 6 ("faster Datasette
-  helpers", +19–34% for all of them together). Alone: −5/+3%, +23/+29%, +11/+17%.
-- tilde_encode_cache (table view): encodes the same table names and keys on every row of every page. Step 6.
-  Alone: +5.4/+5.2%, +2/−4%, +1/+8% — just over the line.
+  page); for an absolute path without dot segments the join is plain concatenation. Step 6. Alone: facets
+  +31/+30%, HTML +21/+10%.
+- table_view_hooks (the table view's pm): render_cell, called for each of the ~500 cells of a 25-row HTML page
+  although no plugin here implements it, is skipped while none does; register_facet_classes, asked on every
+  request (and through it an in-memory SQLite connection opened to see whether JSON1 exists), is answered once per
+  set of implementations. Step 6. Alone: +10/+10%, +5.4/+5.0%, +8/+7%, HTML +8/+13%.
+- request_args (Request.args): re-parsed the query string on each of a dozen to two dozen reads a request; parsed
+  once per request and query string. Step 6. Alone: +5.0/+7.9%, +10/+4%, +7.6/+9.4%.
+- facet_links (datasette.facets.path_with_added_args): each facet value's link re-parsed and re-encoded the page's
+  whole query string; the page's part is encoded once and each (column, value) pair once per process. Step 6.
+  Alone: facets +7.7/+8.1%, HTML +5.8/+0.6%.
 - hashed_urls: content-hashed database URLs (HashedUrls below). BENCHMARKS.md step 10 "nginx cache (repeats)":
   39–180× the uncached deployment.
 - sort_tiebreak (Database.execute) — correctness, not speed: Datasette 0.65.5 orders the first page of a sorted
@@ -36,13 +48,14 @@ page, two runs of `python -m bench.internals --rounds 9`; the 5% rule asks for �
   startup hook of plugins/sorted_paging.py (CORRECTNESS); tests/api/test_paging.py pages through every table,
   sortable column and direction and fails without it (e.g. on another Datasette version).
 
-Dropped (no page gained 5% in both runs; Datasette's own code runs again): facet links re-parsing
-the query string per value (−6/+5%, 0/+4%, +6/−6%), skipping the render_cell hook (+4/+1%, −1/−1%, −2/+6%),
-remove_infinites (−2/0%, −5/+1%, +1/+1%), caching detect_json1 (+11/+1%, 0/+3%, −2/+12%), caching tilde_decode
-(+5/−6%, −6/−10%, −1/+1%), and switching off Jinja's template mtime check (−9/−6%, 0/+3%, +2/+2%).
+Dropped (no page gained 5% in both runs; Datasette's own code runs again): permission_allows_memo (0 ± 2% beside
+anonymous_permissions), caching tilde_encode in the table view and the URL builder (HTML +3.1/+7.2%, search
++1.8/+4.6%), remove_infinites (−2/0%, −5/+1%, +1/+1% in the earlier runs), caching tilde_decode (+5/−6%,
+−6/−10%, −1/+1%), and switching off Jinja's template mtime check (−9/−6%, 0/+3%, +2/+2%). Caching detect_json1
+and skipping render_cell, dropped alone earlier, are now part of table_view_hooks, measured together.
 
-Moved to a public hook: the text decoder (plugins/text_decoding.py, prepare_connection; +8/+5%, +4/+5%,
-+8/+6%).
+Moved to a public hook: the text decoder (plugins/text_decoding.py, prepare_connection; +11/+10% small table
+JSON, +11/+12% table JSON).
 """
 import copy
 import functools
@@ -53,8 +66,6 @@ import urllib.parse
 from pathlib import Path
 
 import datasette.facets
-import datasette.utils
-import datasette.url_builder
 import datasette.views.table
 from datasette import __version__ as DATASETTE_VERSION
 from datasette import hookimpl
@@ -123,19 +134,6 @@ def _memoized(name, original):
         return _copy(cache[key])
 
     return method
-
-
-def _memoized_allows(original):
-    # The allow blocks of a table come from metadata, which a running process never reloads; the original
-    # deep-copies the whole metadata on every call (~1.1 ms, two calls a page).
-    @functools.wraps(original)
-    def allows(self, database, table):
-        cache = self.__dict__.setdefault("_allows_memo", {})
-        if (database, table) not in cache:
-            cache[(database, table)] = original(self, database, table)
-        return _copy(cache[(database, table)])
-
-    return allows
 
 
 # --- per-request answers that only change when the process does -----------------------------------------------
@@ -210,12 +208,6 @@ def _memoized_args(original):
         return cached[1]
 
     return property(args)
-
-
-# --- tilde-encoding ---------------------------------------------------------------------------------------------
-# The table view encodes the same table names and keys on every row of every page, and the URL builder the same
-# database and table names for every link (a search answer builds ~70); one character at a time in Python.
-_TILDE_ENCODE = functools.lru_cache(maxsize=65536)(datasette.utils.tilde_encode)
 
 
 # --- facet links -----------------------------------------------------------------------------------------------
@@ -412,24 +404,19 @@ class Patch:
 # Gains: BENCHMARKS.md's steps table where a row measures the patch alone; otherwise `python -m bench.internals`
 # (requests/s in process without the patch against with every patch, two runs; table JSON / with facets / HTML).
 PATCHES = [
-    Patch("schema_memo", "BENCHMARKS.md step 5 'schema look-ups memoized': +19–49% (with permission_allows_memo); "
-          "alone +7–24% (bench.internals)",
+    Patch("schema_memo", "BENCHMARKS.md step 5 'schema look-ups and anonymous permissions memoized' (with "
+          "anonymous_permissions); alone +11–50% (bench.internals)",
           [(Database, name, functools.partial(_memoized, name)) for name in SCHEMA_METHODS]),
-    Patch("permission_allows_memo", "BENCHMARKS.md step 5 (with schema_memo); alone +14–33% (bench.internals)",
-          [(Datasette, "_table_permission_allows", _memoized_allows)]),
-    Patch("absolute_url", "BENCHMARKS.md step 6 'faster Datasette helpers' (+19–34% together); alone +11–29% on "
-          "pages with facets (bench.internals)",
+    Patch("absolute_url", "BENCHMARKS.md step 6 'faster Datasette helpers'; alone +10–31% on pages with facets "
+          "(bench.internals)",
           [(Datasette, "absolute_url", _absolute_url)]),
-    Patch("tilde_encode_cache", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
-          [(module, "tilde_encode", lambda original: _TILDE_ENCODE) for module in (datasette.views.table,
-                                                                                  datasette.url_builder)]),
-    Patch("anonymous_permissions", "BENCHMARKS.md step 5 (with schema_memo); alone MEASURE (bench.internals)",
+    Patch("anonymous_permissions", "BENCHMARKS.md step 5 (with schema_memo); alone +13–248% (bench.internals)",
           [(Datasette, "permission_allowed", _memoized_anonymous)]),
-    Patch("table_view_hooks", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+    Patch("table_view_hooks", "BENCHMARKS.md step 6; alone +5–13% (bench.internals)",
           [(datasette.views.table, "pm", lambda original: _TableViewPluginManager())]),
-    Patch("request_args", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+    Patch("request_args", "BENCHMARKS.md step 6; alone +4–10% on JSON pages (bench.internals)",
           [(Request, "args", _memoized_args)]),
-    Patch("facet_links", "BENCHMARKS.md step 6; alone MEASURE (bench.internals)",
+    Patch("facet_links", "BENCHMARKS.md step 6; alone +7.7–8.1% on the faceted JSON page (bench.internals)",
           [(datasette.facets, "path_with_added_args", _path_with_added_args)]),
     Patch("hashed_urls", "BENCHMARKS.md step 10 'nginx cache (repeats)': 39–180× the uncached deployment",
           apply=lambda: pm.register(HASHED_URLS, name="catalog_hashed_urls"),
@@ -439,8 +426,8 @@ PATCHES = [
           [(Database, "execute", _tiebreak_execute)]),
 ]
 BY_NAME = {patch.name: patch for patch in PATCHES}
-MEMO = ["schema_memo", "permission_allows_memo", "anonymous_permissions"]
-SPEEDUPS = ["absolute_url", "tilde_encode_cache", "table_view_hooks", "request_args", "facet_links"]
+MEMO = ["schema_memo", "anonymous_permissions"]
+SPEEDUPS = ["absolute_url", "table_view_hooks", "request_args", "facet_links"]
 CORRECTNESS = ["sort_tiebreak"]  # installed wherever the catalog is served (plugins/sorted_paging.py)
 
 

@@ -250,10 +250,10 @@ def test_internals_turn_themselves_off_on_another_datasette(caplog):
 
     from scripts.serve import internals
 
-    before = (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows)
+    before = (Datasette.absolute_url, Database.table_columns, Datasette.permission_allowed)
     with caplog.at_level("WARNING", logger="catalog.internals"):
         assert internals.install(version="1.0a41") == []
-    assert (Datasette.absolute_url, Database.table_columns, Datasette._table_permission_allows) == before
+    assert (Datasette.absolute_url, Database.table_columns, Datasette.permission_allowed) == before
     assert len(caplog.records) == 1 and "1.0a41 is not 0.65.5" in caplog.records[0].getMessage()
     # Each names what justifies it: a measured gain, or (the correctness patch) the test that fails without it.
     assert all(p.justification.startswith("BENCHMARKS.md") for p in internals.PATCHES
