@@ -118,6 +118,18 @@ SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", 
                   "attached_databases"]
 
 
+MEMO_ENTRIES = 4096  # per memo: its keys hold names from request paths (/catalog/<any name>), so it is bounded
+
+
+def _remember(cache, key, value):
+    """cache[key] = value, the memo emptied first when full: a client requesting endless made-up table names
+    costs this process at most MEMO_ENTRIES answers, not unbounded memory."""
+    if len(cache) >= MEMO_ENTRIES:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _copy(value):
     return copy.copy(value) if isinstance(value, (list, dict, set)) else value
 
@@ -129,9 +141,8 @@ def _memoized(name, original):
             return await original(self, *args)
         cache = self.__dict__.setdefault("_schema_memo", {})
         key = (name, args)
-        if key not in cache:
-            cache[key] = await original(self, *args)
-        return _copy(cache[key])
+        value = cache[key] if key in cache else _remember(cache, key, await original(self, *args))
+        return _copy(value)
 
     return method
 
@@ -149,9 +160,8 @@ def _memoized_anonymous(original):
             return await original(self, actor, action, resource, default)
         cache = self.__dict__.setdefault("_anonymous_permissions_memo", {})
         key = (action, tuple(resource) if isinstance(resource, list) else resource, default)
-        if key not in cache:
-            cache[key] = await original(self, actor, action, resource, default)
-        return cache[key]
+        return cache[key] if key in cache else _remember(cache, key, await original(self, actor, action, resource,
+                                                                                     default))
 
     return permission_allowed
 
@@ -212,10 +222,17 @@ def _memoized_args(original):
 
 # --- facet links -----------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1024)
+def _without(query_string, removed):
+    return urllib.parse.urlencode([(k, v) for k, v in urllib.parse.parse_qsl(query_string) if k not in removed])
+
+
+_remembered_without = functools.lru_cache(maxsize=1024)(_without)
+REMEMBERED_QUERY = 2000  # characters: longer query strings (a client's to choose) are encoded each time, not kept
+
+
 def _kept_query(query_string, removed):
     """The page's own query string without the keys `removed`, parsed and encoded once per page address."""
-    return urllib.parse.urlencode([(k, v) for k, v in urllib.parse.parse_qsl(query_string) if k not in removed])
+    return (_remembered_without if len(query_string) <= REMEMBERED_QUERY else _without)(query_string, removed)
 
 
 @functools.lru_cache(maxsize=65536, typed=True)  # typed: 1, 1.0 and True are equal keys but encode differently

@@ -134,7 +134,8 @@ def test_facet_links_are_the_links_datasette_builds():
 
     values = ["Sở Tài chính", "a&b=c", "", " ", "x y", 1, 1.0, True, 0, None, "%20", "+", "đ", 2.5, -1, (1, 2), [3]]
     keys = ["_facet", "owner_id", "due_year", "_next", "a b", "đ", ""]
-    queries = ["", "a=1", "_facet=due_year&_facet=owner_id", "x=%C4%91&y=+&z", "a=1&a=2&b=", "&&", "_next=5&_sort=id"]
+    queries = ["", "a=1", "_facet=due_year&_facet=owner_id", "x=%C4%91&y=+&z", "a=1&a=2&b=", "&&", "_next=5&_sort=id",
+               "_facet=owner_id&q=" + "%C4%91" * 700]  # the last one longer than the remembered ones
     rng = random.Random(11)
     for _ in range(5000):
         query = rng.choice(queries)
@@ -172,6 +173,12 @@ def test_per_request_memos_follow_what_changes():
             False, False, True, False, False]
     finally:
         loop.close()
+
+    # The memos hold names from request paths: a client asking for endless made-up tables cannot grow them forever.
+    cache = {}
+    for n in range(internals.MEMO_ENTRIES * 3):
+        internals._remember(cache, ("table_exists", (f"no_such_table_{n}",)), False)
+    assert 0 < len(cache) <= internals.MEMO_ENTRIES
 
     hooks = internals._TableViewHooks()
     assert hooks.render_cell is internals._no_render_cell
