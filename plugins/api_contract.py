@@ -55,7 +55,8 @@ def asgi_wrapper(datasette):
             # A dict lookup per table route (tilde_decode only for a name that needs it: ~1 µs saved on a page).
             declared = name and query_parameters(datasette, tilde_decode(name) if "~" in name else name)
             if declared:
-                problem = parameter_problem(declared, dict(parse_qsl(query, keep_blank_values=True)),
+                # the first of repeated values, as Datasette's request.args reads them
+                problem = parameter_problem(declared, dict(reversed(parse_qsl(query, keep_blank_values=True))),
                                             missing_too=bool(match["format"]))
                 if problem and match["format"]:
                     return await errors.answer(send, 400, problem, title="Bad request")

@@ -39,8 +39,10 @@ LANE_MAX = 8
 # CATALOG_SQL_BUDGET_RATE=0 turns the budget off (tests that fire many runaways from one address).
 BUDGET_RATE = float(os.environ.get("CATALOG_SQL_BUDGET_RATE", "0.2"))
 BUDGET_BURST = 2.0
-DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[a-z]+)?$")
-QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[a-z]+)?$")
+# Any extension, in any case: Datasette 0.65 answers an unknown one (".JSON", ".Csv") with the HTML page, which
+# runs the SQL all the same.
+DATABASE_PATH = re.compile(rf"^{DATABASE_ROUTE}(?:\.[^/.]*)?$")
+QUERY_PATH = re.compile(rf"^{DATABASE_ROUTE}/(?P<name>[^/]+?)(?:\.[^/.]*)?$")
 
 
 def is_ad_hoc(scope):

@@ -119,15 +119,27 @@ SCHEMA_METHODS = ["table_exists", "table_names", "view_names", "table_columns", 
 
 
 MEMO_ENTRIES = 4096  # per memo: its keys hold names from request paths (/catalog/<any name>), so it is bounded
+MEMO_NAME = 200  # characters: no table, view or query of a catalog is named longer; a longer name is not kept
 
 
 def _remember(cache, key, value):
-    """cache[key] = value, the memo emptied first when full: a client requesting endless made-up table names
-    costs this process at most MEMO_ENTRIES answers, not unbounded memory."""
+    """cache[key] = value, unless the key holds a name longer than any real one; the memo emptied first when
+    full. A client requesting endless made-up table names (up to ~8 kB each behind nginx) costs this process at
+    most MEMO_ENTRIES short answers, not unbounded memory."""
+    if any(len(part) > MEMO_NAME for part in _strings(key)):
+        return value
     if len(cache) >= MEMO_ENTRIES:
         cache.clear()
     cache[key] = value
     return value
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _strings(item)
 
 
 def _copy(value):
@@ -158,7 +170,11 @@ def _memoized_anonymous(original):
     async def permission_allowed(self, actor, action, resource=None, default=False):
         if actor is not None:
             return await original(self, actor, action, resource, default)
-        cache = self.__dict__.setdefault("_anonymous_permissions_memo", {})
+        implementations = tuple(pm.hook.permission_allowed.get_hookimpls())
+        memo = self.__dict__.get("_anonymous_permissions_memo")
+        if memo is None or memo[0] != implementations:  # a permission plugin registered later is asked too
+            memo = self.__dict__["_anonymous_permissions_memo"] = (implementations, {})
+        cache = memo[1]
         key = (action, tuple(resource) if isinstance(resource, list) else resource, default)
         return cache[key] if key in cache else _remember(cache, key, await original(self, actor, action, resource,
                                                                                      default))

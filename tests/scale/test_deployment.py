@@ -171,6 +171,24 @@ def test_per_request_memos_follow_what_changes():
         ask = lambda actor: loop.run_until_complete(allowed(ds, actor, "view-database", "_memory", True))  # noqa
         assert [ask(None), ask(None), ask({"id": "root"}), ask({"id": "someone"}), ask(None)] == [
             False, False, True, False, False]
+        # A permission plugin registered later is asked, as Datasette asks it.
+        open_ds = Datasette(memory=True)
+        ask_open = lambda: loop.run_until_complete(allowed(open_ds, None, "view-database", "_memory", True))  # noqa
+
+        class Deny:
+            __name__ = "deny_for_test"
+
+            @hookimpl
+            def permission_allowed(self, action):
+                return False if action == "view-database" else None
+
+        assert ask_open() is True
+        pm.register(Deny(), name="deny_for_test")
+        try:
+            assert ask_open() is False
+        finally:
+            pm.unregister(name="deny_for_test")
+        assert ask_open() is True
     finally:
         loop.close()
 
@@ -179,6 +197,9 @@ def test_per_request_memos_follow_what_changes():
     for n in range(internals.MEMO_ENTRIES * 3):
         internals._remember(cache, ("table_exists", (f"no_such_table_{n}",)), False)
     assert 0 < len(cache) <= internals.MEMO_ENTRIES
+    cache = {}
+    internals._remember(cache, ("table_exists", ("x" * (internals.MEMO_NAME + 1),)), False)
+    assert cache == {}
 
     hooks = internals._TableViewHooks()
     assert hooks.render_cell is internals._no_render_cell

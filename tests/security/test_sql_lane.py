@@ -99,6 +99,27 @@ def test_the_lane_is_a_low_priority_child_process_with_a_memory_bound(server):
     assert data.split()[3] == str(LANE_MEMORY_MB * 1024 * 1024), data
 
 
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as file:
+        fields = file.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_ad_hoc_sql_runs_in_the_lane_whatever_the_extension_says(server):
+    """Datasette answers an unknown extension (".JSON", ".Csv") with the HTML page, which runs the SQL: it must not
+    run in the server process, outside the lane's time budget and memory bound."""
+    base, process = server
+    route = query_route(base).removesuffix(".json")
+    lane = the_lane(process.pid)
+    busy = "with recursive c(x) as (select 1 union all select x + 1 from c limit 400000) select count(*) from c"
+    for spelling in (".json", ".JSON", ".Csv", ""):
+        lane_before, server_before = cpu_ticks(lane), cpu_ticks(process.pid)
+        response = httpx.get(route + spelling, params={"sql": busy}, timeout=60)
+        assert response.status_code == 200 and "400000" in response.text, (spelling, response.status_code)
+        lane_used, server_used = cpu_ticks(lane) - lane_before, cpu_ticks(process.pid) - server_before
+        assert lane_used > server_used, (spelling, lane_used, server_used)
+
+
 def test_a_query_that_needs_too_much_memory_is_a_400_and_the_server_keeps_its_memory(server):
     base, process = server
     route = query_route(base)
