@@ -391,6 +391,7 @@ def marked_phrases(terms):
 
 def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
     _, table, row, terms, prefix = entry
+    root = spec.sources_root()
     pks = primary_keys(conn, table)
     pk_values = {k: row.get(PK_PREFIX + k) for k in pks}
     if None in pk_values.values():
@@ -401,7 +402,7 @@ def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None
     best = -1
-    for column in display(table)[2]:
+    for column in (DISPLAY.get(table) or _display(root, table))[2]:
         text = row.get(column)
         if text:
             marks = marked_count(text, phrases, prefix)
@@ -413,10 +414,10 @@ def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
         "title_text": title,
         "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
         "snippet_source": source_column,
-        "kind": kind(table, lang),
+        "kind": _kind(root, table, lang),
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
-                                 lambda field: label(table, field, lang), kinds, lang),
+                                 lambda field: _label(root, table, field, lang), kinds, lang),
     }
 
 
