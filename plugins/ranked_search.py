@@ -232,23 +232,33 @@ def _count(needles, text):
     return n
 
 
-def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
-    """The ranking key of each row (see the module docstring). The per-row work is the same for every row of a
-    call, so what depends only on the terms is worked out first; a test that cannot succeed is skipped (a phrase
-    or run of the typed words can only be found where each of its words is found, which the counts say)."""
+def step_patterns(terms, prefix):
+    """What score_rows() looks for, from the terms of one step alone: worked out once per step, not per table."""
+    needed = sq.required(terms)
+    optional = [t for t in terms if t.optional and t not in needed]
+    return {
+        "exact": sq.title_patterns(terms),
+        "money": [f" {a} " for t in terms for a in t.alternatives if a.startswith("vnd")],
+        "phrase": sq.phrase_pattern(needed) if len(needed) > 1 else None,
+        "runs": sq.run_patterns(needed),
+        "needed": [_needles(t, prefix) for t in needed],
+        "optional": [_needles(t, prefix) for t in optional],
+        "terms": [_needles(t, prefix) for t in terms],
+    }
+
+
+def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words, patterns=None):
+    """The ranking key of each row (see the module docstring). What depends only on the terms is worked out
+    first (step_patterns(), passed by the caller for every table of a step); a test that cannot succeed is
+    skipped (a phrase or run of the typed words can only be found where each of its words is found, which the
+    counts say)."""
     title_cols, body_cols = display(table)[1], spec.searchable()[table]
     spelled_cols = list(dict.fromkeys(title_cols + body_cols))
     single_title = len(title_cols) == 1
-    needed = sq.required(terms)
-    optional = [t for t in terms if t.optional and t not in needed]
-    exact_patterns = sq.title_patterns(terms)
-    money = [f" {a} " for t in terms for a in t.alternatives if a.startswith("vnd")]
-    phrase = sq.phrase_pattern(needed) if len(needed) > 1 else None
-    runs = sq.run_patterns(needed)
+    patterns = patterns or step_patterns(terms, prefix)
+    exact_patterns, money, phrase, runs = patterns["exact"], patterns["money"], patterns["phrase"], patterns["runs"]
+    needed_n, optional_n, terms_n = patterns["needed"], patterns["optional"], patterns["terms"]
     order = ranked_tables()[1][table]
-    needed_n = [_needles(t, prefix) for t in needed]
-    optional_n = [_needles(t, prefix) for t in optional]
-    terms_n = [_needles(t, prefix) for t in terms]
     n_needed, n_optional, n_terms = len(needed_n), len(optional_n), len(terms_n)
     index_words = sq.index_words
     scored = []
@@ -314,12 +324,13 @@ def run_search(conn, q, vocab_key):
     used = steps[0]
     for index, (name, step_terms, match, is_prefix, need) in enumerate(steps):
         found_curated = False
+        patterns = step_patterns(step_terms, is_prefix)
         for table in ranked_tables()[0]:
             if table == PASSAGES and passages:
                 continue
             rows = candidates(conn, table, match, CANDIDATES)
             for key, t, row, row_found in score_rows(table, rows, step_terms, index, is_prefix, kind_hint,
-                                                     typed_words):
+                                                     typed_words, patterns):
                 if row_found < max(1, need) or (t, row["rowid"]) in seen:
                     continue
                 seen.add((t, row["rowid"]))
