@@ -236,8 +236,10 @@ def step_patterns(terms, prefix):
     """What score_rows() looks for, from the terms of one step alone: worked out once per step, not per table."""
     needed = sq.required(terms)
     optional = [t for t in terms if t.optional and t not in needed]
+    exact = sq.title_patterns(terms)
     return {
-        "exact": sq.title_patterns(terms),
+        # one regex for "any of the title patterns matches" (an alternation matches where one of its parts does)
+        "exact": re.compile("|".join(f"(?:{p.pattern})" for p in exact)) if exact else None,
         "money": [f" {a} " for t in terms for a in t.alternatives if a.startswith("vnd")],
         "phrase": sq.phrase_pattern(needed) if len(needed) > 1 else None,
         "runs": sq.run_patterns(needed),
@@ -254,16 +256,20 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words, pattern
     counts say)."""
     title_cols, body_cols = display(table)[1], spec.searchable()[table]
     spelled_cols = list(dict.fromkeys(title_cols + body_cols))
-    single_title = len(title_cols) == 1
+    single_title, title_col = len(title_cols) == 1, title_cols[0]
     patterns = patterns or step_patterns(terms, prefix)
-    exact_patterns, money, phrase, runs = patterns["exact"], patterns["money"], patterns["phrase"], patterns["runs"]
+    exact_pattern, money, phrase, runs = patterns["exact"], patterns["money"], patterns["phrase"], patterns["runs"]
     needed_n, optional_n, terms_n = patterns["needed"], patterns["optional"], patterns["terms"]
     order = ranked_tables()[1][table]
     n_needed, n_optional, n_terms = len(needed_n), len(optional_n), len(terms_n)
     index_words = sq.index_words
     scored = []
     for row in rows:
-        words = {c: index_words(row[c]) for c in title_cols if row[c]}
+        if single_title:
+            value = row[title_col]
+            words = {title_col: index_words(value)} if value else {}
+        else:
+            words = {c: index_words(row[c]) for c in title_cols if row[c]}
         folded = " " + (row["folded"] or "") + " "
         # The index's folded text holds every word of the row (numbers aside: the OCR folding reads 0 and 6
         # as letters); the row's own words are folded only when that is not enough.
@@ -277,9 +283,9 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words, pattern
             haystack += body
             row_found = _count(needed_n, haystack)
             optional_found = _count(optional_n, haystack)
-        title_hay = " ".join(words.get(c, "") for c in title_cols)
+        title_hay = words.get(title_col, "") if single_title else " ".join(words.get(c, "") for c in title_cols)
         title_found = _count(needed_n, title_hay)
-        exact = any(p.match(words[c]) for c in title_cols if c in words for p in exact_patterns)
+        exact = bool(exact_pattern) and any(exact_pattern.match(w) for w in words.values())
         # the words typed, in the order typed, in the title (or the exact amount asked for)
         title_phrase = (bool(phrase and title_found == n_needed and phrase.search(title_hay))
                         or any(m in haystack for m in money))
@@ -400,16 +406,18 @@ def marked_phrases(terms):
     return phrases
 
 
-def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
+def result(datasette, conn, entry, context, urls, kinds, lang="vi", root=None, phrases=None):
+    """One result as data; `root` (the spec folder) and `phrases` (marked_phrases(terms)) may be passed by a
+    caller that works them out once for every result of an answer."""
     _, table, row, terms, prefix = entry
-    root = spec.sources_root()
+    root = root or spec.sources_root()
     pks = primary_keys(conn, table)
     pk_values = {k: row.get(PK_PREFIX + k) for k in pks}
     if None in pk_values.values():
         pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
                                                "where rowid = ?", [row["rowid"]]).fetchone()))
     pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
-    phrases = marked_phrases(terms)
+    phrases = marked_phrases(terms) if phrases is None else phrases
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None
     best = -1
@@ -447,8 +455,14 @@ async def search(datasette, q, lang="vi"):
                 return None
             used, suggestion, dropped, kind_hint, curated, passages = found
             context = fetch_context(conn, curated + passages)
-            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls, kinds, lang)
-                                                          for e in curated + passages]
+            root = spec.sources_root()
+            phrases = {}  # the phrases marked are those of a step's terms: worked out once per step
+            for e in curated + passages:
+                if id(e[3]) not in phrases:
+                    phrases[id(e[3])] = marked_phrases(e[3])
+            return used, suggestion, dropped, kind_hint, [
+                result(datasette, conn, e, context, urls, kinds, lang, root, phrases[id(e[3])])
+                for e in curated + passages]
 
     found = await db.execute_fn(work)
     answer = {"q": q, "step": None, "terms": [], "dropped": [], "suggestion": None, "results": [],
