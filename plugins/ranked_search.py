@@ -273,13 +273,13 @@ def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words, pattern
         folded = " " + (row["folded"] or "") + " "
         # The index's folded text holds every word of the row (numbers aside: the OCR folding reads 0 and 6
         # as letters); the row's own words are folded only when that is not enough.
-        digits = _numbers(" ".join(str(row[c]) for c in body_cols if row[c]))
+        digits = _numbers(" ".join([str(v) for c in body_cols if (v := row[c])]))
         haystack = folded + digits + " " + " ".join(words.values())
         body = None
         if _count(terms_n, haystack) == n_terms:  # every term found: so every needed and optional one
             row_found, optional_found = n_needed, n_optional
         else:
-            body = " ".join(index_words(row[c]) for c in body_cols if row[c])
+            body = " ".join([index_words(v) for c in body_cols if (v := row[c])])
             haystack += body
             row_found = _count(needed_n, haystack)
             optional_found = _count(optional_n, haystack)
