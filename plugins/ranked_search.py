@@ -34,7 +34,7 @@ import urllib.parse
 from functools import lru_cache
 
 from datasette import hookimpl
-from datasette.utils import sqlite_timelimit, tilde_encode
+from datasette.utils import PrefixedUrlString, sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
@@ -57,14 +57,26 @@ from scripts.serve import i18n
 CONTEXT_COLUMNS = {"indicator_kind": "kind"}  # context fields named otherwise than the column they show
 
 
+# The specs and i18n.yml do not change while a process runs (a test may point CATALOG_SOURCES at other specs: the
+# folder read is part of every key), so the names below are worked out once per process, not per result.
 def kind(table, lang="vi"):
-    return i18n.word(i18n.strings()["search"]["kinds"].get(table), lang) or spec.table_title(table, lang)
+    return _kind(spec.sources_root(), table, lang)
+
+
+@lru_cache(maxsize=256)
+def _kind(root, table, lang):
+    return i18n.word(i18n.strings()["search"]["kinds"].get(table), lang) or spec.table_title(table, lang, root)
 
 
 def label(table, field, lang="vi"):
     """The label of a context item: i18n.yml `search.labels`, else the spec's label of the column it shows."""
+    return _label(spec.sources_root(), table, field, lang)
+
+
+@lru_cache(maxsize=1024)
+def _label(root, table, field, lang):
     return (i18n.word(i18n.strings()["search"]["labels"].get(field), lang)
-            or spec.column_label(table, CONTEXT_COLUMNS.get(field, field), lang))
+            or spec.column_label(table, CONTEXT_COLUMNS.get(field, field), lang, root))
 
 
 def passages_group(lang="vi"):
@@ -72,7 +84,14 @@ def passages_group(lang="vi"):
 
 
 def indicator_kinds(lang="vi"):
-    return {v: spec.enum_label("indicators", "kind", v, lang) for v in spec.table("indicators").categories("kind")}
+    """{kind: its words}; the same dict for every request (read, never changed, by context_items())."""
+    return _indicator_kinds(spec.sources_root(), lang)
+
+
+@lru_cache(maxsize=16)
+def _indicator_kinds(root, lang):
+    return {v: spec.enum_label("indicators", "kind", v, lang, root)
+            for v in spec.table("indicators", root).categories("kind")}
 # ---------------------------------------------------------------------------------------------------------------
 
 PASSAGES = "document_passages"
@@ -109,25 +128,60 @@ def display(table):
     title, the other search columns as the snippet's source."""
     if table in DISPLAY:
         return DISPLAY[table]
-    columns = spec.searchable()[table]
-    title = spec.table(table).portal.get("label_column") or columns[0]
+    return _display(spec.sources_root(), table)
+
+
+@lru_cache(maxsize=64)
+def _display(root, table):
+    columns = spec.searchable(root)[table]
+    title = spec.table(table, root).portal.get("label_column") or columns[0]
     return (f"t.[{title}]", [title], [c for c in columns if c != title])
 
 
 def curated_tables():
-    searchable = [t for t in spec.searchable() if t != PASSAGES]
-    return [t for t in RANKING_ORDER if t in searchable] + [t for t in searchable if t not in RANKING_ORDER]
+    return list(_curated_tables(spec.sources_root()))
+
+
+@lru_cache(maxsize=8)
+def _curated_tables(root):
+    searchable = [t for t in spec.searchable(root) if t != PASSAGES]
+    return tuple([t for t in RANKING_ORDER if t in searchable] + [t for t in searchable if t not in RANKING_ORDER])
+
+
+def ranked_tables():
+    """The curated tables then the passages: the order of the steps' queries and the tie-break of ranking."""
+    return _ranked_tables(spec.sources_root())
+
+
+@lru_cache(maxsize=8)
+def _ranked_tables(root):
+    tables = list(_curated_tables(root)) + [PASSAGES]
+    return tuple(tables), {t: i for i, t in reversed(list(enumerate(tables)))}
 # --- retrieval and ranking -------------------------------------------------------------------------------------
 
 def candidates(conn, table, match, limit):
-    """The rows of `table` matching `match`, with what ranking and display need. Curated tables: the best
-    `limit` by bm25 among the first HITS_CAP hits. Passages: the first PASSAGE_HITS hits in reading order,
-    unranked (bm25 first counts every row holding each phrase, which at national scale is most of the time
-    of a search); score_rows() ranks them."""
+    """The rows of `table` matching `match`, with what ranking and display need (their primary key too, as
+    PK_PREFIX + column, so result() needs no query per row). Curated tables: the best `limit` by bm25 among the
+    first HITS_CAP hits. Passages: the first PASSAGE_HITS hits in reading order, unranked (bm25 first counts
+    every row holding each phrase, which at national scale is most of the time of a search); score_rows()
+    ranks them."""
+    sql = _candidates_sql(spec.sources_root(), table, int(limit), tuple(primary_keys(conn, table)))
+    cursor = conn.execute(sql, {"q": match})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+PK_PREFIX = "__pk_"  # the names of the primary key's columns in a candidate row (no column name starts so)
+
+
+@lru_cache(maxsize=64)
+def _candidates_sql(root, table, limit, pks):
+    """candidates()'s SQL: the same text for every request (the spec and the schema do not change), so it is
+    written once and SQLite's statement cache of the connection prepares it once."""
     fts = f"{table}_fts"
-    weights = ", ".join(str(w) for w in bm25_weights(spec.searchable()[table]))
+    weights = ", ".join(str(w) for w in bm25_weights(spec.searchable(root)[table]))
     title_sql, title_columns, snippet_columns = display(table)
-    columns = list(dict.fromkeys(spec.searchable()[table] + title_columns + snippet_columns))
+    columns = list(dict.fromkeys(spec.searchable(root)[table] + title_columns + snippet_columns))
     if table == PASSAGES:
         hits = f"select rowid, 0 as rank from [{fts}] where [{fts}] match :q limit {PASSAGE_HITS}"
     else:
@@ -136,54 +190,113 @@ def candidates(conn, table, match, limit):
     # The hits are found in a subquery that reads no text; only the rows kept are read.
     sql = (f"select t.rowid as rowid, h.rank as rank, (select folded from [{fts}] f where f.rowid = h.rowid)"
            f" as folded, {title_sql} as display_title, " + ", ".join(f"t.[{c}] as [{c}]" for c in columns) +
+           "".join(f", t.[{k}] as [{PK_PREFIX}{k}]" for k in pks) +
            f" from ({hits}) h join [{table}] t on t.rowid = h.rowid order by h.rank")
-    cursor = conn.execute(sql, {"q": match})
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return sql
 
 
 def exact_spelling(text, typed_words):
     """How many of the words typed (with their tone marks) occur spelled exactly so, case aside."""
     if not typed_words:
         return 0
-    words = " " + " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())) + " "
+    words = _spelled_words(text)
     return sum(f" {w} " in words for w in typed_words)
 
 
-def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words):
-    title_cols, body_cols = display(table)[1], spec.searchable()[table]
+@lru_cache(maxsize=4096)  # pure function of a row's text, which repeats from search to search
+def _spelled_words(text):
+    return " " + " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())) + " "
+
+
+@lru_cache(maxsize=8192)  # pure function of a row's text
+def _numbers(text):
+    return " ".join(NUMBER.findall(text))
+
+
+def _needles(term, prefix):
+    """What sq.found(term, text, prefix) looks for: " word " in the text, or " word" when it may be a prefix
+    (which " word " implies), so found() is any(needle in text)."""
+    if prefix and term.prefixable:
+        return tuple(f" {w}" for w in term.words)
+    return tuple(f" {w} " for w in term.words)
+
+
+def _count(needles, text):
+    """How many terms (their needles) the text holds: sum(sq.found(t, text, prefix) for t in terms)."""
+    n = 0
+    for alternatives in needles:
+        for needle in alternatives:
+            if needle in text:
+                n += 1
+                break
+    return n
+
+
+def step_patterns(terms, prefix):
+    """What score_rows() looks for, from the terms of one step alone: worked out once per step, not per table."""
     needed = sq.required(terms)
     optional = [t for t in terms if t.optional and t not in needed]
-    exact_patterns = sq.title_patterns(terms)
-    money = [a for t in terms for a in t.alternatives if a.startswith("vnd")]
-    phrase = sq.phrase_pattern(needed) if len(needed) > 1 else None
-    runs = sq.run_patterns(needed)
-    order = (curated_tables() + [PASSAGES]).index(table)
+    exact = sq.title_patterns(terms)
+    return {
+        # one regex for "any of the title patterns matches" (an alternation matches where one of its parts does)
+        "exact": re.compile("|".join(f"(?:{p.pattern})" for p in exact)) if exact else None,
+        "money": [f" {a} " for t in terms for a in t.alternatives if a.startswith("vnd")],
+        "phrase": sq.phrase_pattern(needed) if len(needed) > 1 else None,
+        "runs": sq.run_patterns(needed),
+        "needed": [_needles(t, prefix) for t in needed],
+        "optional": [_needles(t, prefix) for t in optional],
+        "terms": [_needles(t, prefix) for t in terms],
+    }
+
+
+def score_rows(table, rows, terms, step, prefix, kind_hint, typed_words, patterns=None):
+    """The ranking key of each row (see the module docstring). What depends only on the terms is worked out
+    first (step_patterns(), passed by the caller for every table of a step); a test that cannot succeed is
+    skipped (a phrase or run of the typed words can only be found where each of its words is found, which the
+    counts say)."""
+    title_cols, body_cols = display(table)[1], spec.searchable()[table]
+    spelled_cols = list(dict.fromkeys(title_cols + body_cols))
+    single_title, title_col = len(title_cols) == 1, title_cols[0]
+    patterns = patterns or step_patterns(terms, prefix)
+    exact_pattern, money, phrase, runs = patterns["exact"], patterns["money"], patterns["phrase"], patterns["runs"]
+    needed_n, optional_n, terms_n = patterns["needed"], patterns["optional"], patterns["terms"]
+    order = ranked_tables()[1][table]
+    n_needed, n_optional, n_terms = len(needed_n), len(optional_n), len(terms_n)
+    index_words = sq.index_words
     scored = []
     for row in rows:
-        words = {c: sq.index_words(row[c]) for c in title_cols if row[c]}
+        if single_title:
+            value = row[title_col]
+            words = {title_col: index_words(value)} if value else {}
+        else:
+            words = {c: index_words(row[c]) for c in title_cols if row[c]}
         folded = " " + (row["folded"] or "") + " "
         # The index's folded text holds every word of the row (numbers aside: the OCR folding reads 0 and 6
         # as letters); the row's own words are folded only when that is not enough.
-        digits = " ".join(NUMBER.findall(" ".join(str(row[c]) for c in body_cols if row[c])))
+        digits = _numbers(" ".join([str(v) for c in body_cols if (v := row[c])]))
         haystack = folded + digits + " " + " ".join(words.values())
         body = None
-        if not all(sq.found(t, haystack, prefix) for t in terms):
-            body = " ".join(sq.index_words(row[c]) for c in body_cols if row[c])
+        if _count(terms_n, haystack) == n_terms:  # every term found: so every needed and optional one
+            row_found, optional_found = n_needed, n_optional
+        else:
+            body = " ".join([index_words(v) for c in body_cols if (v := row[c])])
             haystack += body
-        title_hay = " ".join(words.get(c, "") for c in title_cols)
-        row_found = sum(sq.found(t, haystack, prefix) for t in needed)
-        title_found = sum(sq.found(t, title_hay, prefix) for t in needed)
-        optional_found = sum(sq.found(t, haystack, prefix) for t in optional)
-        exact = any(p.match(words[c]) for c in title_cols if c in words for p in exact_patterns)
+            row_found = _count(needed_n, haystack)
+            optional_found = _count(optional_n, haystack)
+        title_hay = words.get(title_col, "") if single_title else " ".join(words.get(c, "") for c in title_cols)
+        title_found = _count(needed_n, title_hay)
+        exact = bool(exact_pattern) and any(exact_pattern.match(w) for w in words.values())
         # the words typed, in the order typed, in the title (or the exact amount asked for)
-        title_phrase = bool(phrase and phrase.search(title_hay)) or any(f" {m} " in haystack for m in money)
-        row_phrase = bool(phrase and (phrase.search(folded) or (body and phrase.search(body))))
-        title_run = next((n for n, p in runs if p.search(title_hay)), 0)
+        title_phrase = (bool(phrase and title_found == n_needed and phrase.search(title_hay))
+                        or any(m in haystack for m in money))
+        row_phrase = bool(phrase and row_found == n_needed
+                          and (phrase.search(folded) or (body and phrase.search(body))))
+        title_run = next((n for n, p in runs if n <= title_found and p.search(title_hay)), 0) if title_found > 1 else 0
         first_title = words.get(title_cols[0], " ")
-        density = sum(sq.found(t, first_title, prefix) for t in needed) / max(1, first_title.count(" ") - 1)
-        spelled = (exact_spelling(" ".join(str(row[c] or "") for c in dict.fromkeys(title_cols + body_cols)),
-                                  typed_words) if typed_words else 0)
+        first_found = title_found if single_title and title_hay else _count(needed_n, first_title)
+        density = first_found / max(1, first_title.count(" ") - 1)
+        spelled = (exact_spelling(" ".join(str(row[c] or "") for c in spelled_cols), typed_words)
+                   if typed_words else 0)
         key = (step, not exact, not title_phrase, table != kind_hint, -row_found, -title_run, not row_phrase,
                -title_found,
                -round(density, 1), -optional_found, -spelled, -density, order, row["rank"])
@@ -217,12 +330,13 @@ def run_search(conn, q, vocab_key):
     used = steps[0]
     for index, (name, step_terms, match, is_prefix, need) in enumerate(steps):
         found_curated = False
-        for table in curated_tables() + [PASSAGES]:
+        patterns = step_patterns(step_terms, is_prefix)
+        for table in ranked_tables()[0]:
             if table == PASSAGES and passages:
                 continue
             rows = candidates(conn, table, match, CANDIDATES)
             for key, t, row, row_found in score_rows(table, rows, step_terms, index, is_prefix, kind_hint,
-                                                     typed_words):
+                                                     typed_words, patterns):
                 if row_found < max(1, need) or (t, row["rowid"]) in seen:
                     continue
                 seen.add((t, row["rowid"]))
@@ -262,45 +376,67 @@ def tilde(value) -> str:
 
 
 class Urls:
+    """The links of one answer: a table's URL is built once per request (Datasette's url builder looks the
+    database up and tilde-encodes its route and the table's name on each call) and a row's is that URL and the
+    row's key, as datasette.urls.row() writes it."""
+
     def __init__(self, datasette):
         self.datasette = datasette
+        self.tables = {}
+
+    def table(self, table):
+        if table not in self.tables:
+            self.tables[table] = self.datasette.urls.table(DATABASE, table)
+        return self.tables[table]
+
+    def row_path(self, table, row_path):
+        """datasette.urls.row(DATABASE, table, row_path)."""
+        return PrefixedUrlString(f"{self.table(table)}/{row_path}")
 
     def row(self, table, pk):
-        return self.datasette.urls.row(DATABASE, table, ",".join(tilde(p) for p in str(pk).split(",")))
+        return self.row_path(table, ",".join(tilde(p) for p in str(pk).split(",")))
 
 
-def result(datasette, conn, entry, context, urls, kinds, lang="vi"):
+def marked_phrases(terms):
+    """The words searched; a stop word only where it stands in the query as typed ("Cơ" of "tan ho co", not
+    every "của" of the text)."""
+    phrases = [w.split() for t in sq.required(terms) for w in t.words if not w.startswith("vnd")]
+    if len(terms) > len(sq.required(terms)):
+        phrases.append(" ".join(t.text for t in terms).split())
+    return phrases
+
+
+def result(datasette, conn, entry, context, urls, kinds, lang="vi", root=None, phrases=None):
+    """One result as data; `root` (the spec folder) and `phrases` (marked_phrases(terms)) may be passed by a
+    caller that works them out once for every result of an answer."""
     _, table, row, terms, prefix = entry
+    root = root or spec.sources_root()
     pks = primary_keys(conn, table)
-    pk_values = {k: row.get(k) for k in pks}
+    pk_values = {k: row.get(PK_PREFIX + k) for k in pks}
     if None in pk_values.values():
         pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
                                                "where rowid = ?", [row["rowid"]]).fetchone()))
     pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
-    # The words searched; a stop word only where it stands in the query as typed ("Cơ" of "tan ho co", not
-    # every "của" of the text).
-    phrases = [w.split() for t in sq.required(terms) for w in t.words if not w.startswith("vnd")]
-    if len(terms) > len(sq.required(terms)):
-        phrases.append(" ".join(t.text for t in terms).split())
+    phrases = marked_phrases(terms) if phrases is None else phrases
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None
     best = -1
-    for column in display(table)[2]:
+    for column in (DISPLAY.get(table) or _display(root, table))[2]:
         text = row.get(column)
         if text:
             marks = marked_count(text, phrases, prefix)
             if marks > best:
                 best, snippet_source, source_column = marks, text, column
     return {
-        "table": table, "pk": pk, "url": datasette.urls.row(DATABASE, table, pk),
+        "table": table, "pk": pk, "url": urls.row_path(table, pk),
         "title": str(highlight(title, phrases, width=160, prefix=prefix)),
         "title_text": title,
         "snippet": str(highlight(snippet_source, phrases, width=240, prefix=prefix)) if snippet_source else "",
         "snippet_source": source_column,
-        "kind": kind(table, lang),
+        "kind": _kind(root, table, lang),
         "group": "passages" if table == PASSAGES else "curated",
         "context": context_items(table, context.get((table, row["rowid"]), {}), urls,
-                                 lambda field: label(table, field, lang), kinds, lang),
+                                 lambda field: _label(root, table, field, lang), kinds, lang),
     }
 
 
@@ -319,8 +455,14 @@ async def search(datasette, q, lang="vi"):
                 return None
             used, suggestion, dropped, kind_hint, curated, passages = found
             context = fetch_context(conn, curated + passages)
-            return used, suggestion, dropped, kind_hint, [result(datasette, conn, e, context, urls, kinds, lang)
-                                                          for e in curated + passages]
+            root = spec.sources_root()
+            phrases = {}  # the phrases marked are those of a step's terms: worked out once per step
+            for e in curated + passages:
+                if id(e[3]) not in phrases:
+                    phrases[id(e[3])] = marked_phrases(e[3])
+            return used, suggestion, dropped, kind_hint, [
+                result(datasette, conn, e, context, urls, kinds, lang, root, phrases[id(e[3])])
+                for e in curated + passages]
 
     found = await db.execute_fn(work)
     answer = {"q": q, "step": None, "terms": [], "dropped": [], "suggestion": None, "results": [],
@@ -334,9 +476,11 @@ async def search(datasette, q, lang="vi"):
         answer["suggestion"] = {"q": suggestion, "folded": corrected,
                                 "url": "/-/search?" + urllib.parse.urlencode(
                                     {"q": suggestion, **({i18n.PARAM: lang} if lang != i18n.DEFAULT else {})})}
+    search_query = None
     for r in results:
-        answer["more"].setdefault(r["table"], datasette.urls.table(DATABASE, r["table"]) + "?" +
-                                  urllib.parse.urlencode({"_search": q}))
+        if r["table"] not in answer["more"]:
+            search_query = search_query or urllib.parse.urlencode({"_search": q})
+            answer["more"][r["table"]] = urls.table(r["table"]) + "?" + search_query
     return answer
 
 

@@ -177,14 +177,20 @@ def parse(q: str):
     return (quoted + terms)[:MAX_TERMS], kind, dropped
 
 
+# The expansions, stop phrases and kind phrases as lists of words, in the order they are tried (sorted once, not
+# on every query; sorted() is stable, so phrases of one length keep their order).
+_EXPANSION_WORDS = [(expansion, abbr, expansion.split()) for expansion, abbr in _EXPANSIONS]
+_DROPPED_WORDS = [([(phrase, phrase.split()) for phrase in sorted(phrases, key=lambda p: -len(p.split()))], is_kind)
+                  for phrases, is_kind in ((KIND_WORDS, True), (STOP_PHRASES, False))]
+
+
 def _join_expansions(terms):
     """Typed-out expansions become one abbreviation term: "khoa hoc va cong nghe" ↔ KH&CN."""
     texts = [t.text for t in terms]
     out, i = [], 0
     while i < len(terms):
-        for expansion, abbr in _EXPANSIONS:
-            words = expansion.split()
-            if texts[i:i + len(words)] == words:
+        for expansion, abbr, words in _EXPANSION_WORDS:
+            if words[0] == texts[i] and texts[i:i + len(words)] == words:
                 term = _term_for(abbr)
                 term.text = expansion
                 out.append(term)
@@ -202,9 +208,11 @@ def _drop_stop_words(terms):
     texts = [t.text for t in terms]
     keep = [True] * len(terms)
     kind = None
-    for phrases, is_kind in ((KIND_WORDS, True), (STOP_PHRASES, False)):
-        for phrase in sorted(phrases, key=lambda p: -len(p.split())):
-            words = phrase.split()
+    typed = set(texts)
+    for phrases, is_kind in _DROPPED_WORDS:
+        for phrase, words in phrases:
+            if words[0] not in typed:  # the phrase cannot start anywhere
+                continue
             for i in range(len(texts) - len(words) + 1):
                 if texts[i:i + len(words)] == words and all(keep[i:i + len(words)]):
                     for j in range(i, i + len(words)):

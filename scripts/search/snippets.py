@@ -15,6 +15,14 @@ from markupsafe import Markup
 from scripts.load.textfold import fold, ocr_fold
 
 _WORD = re.compile(r"\w+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def _clean(text: str) -> str:
+    """Runs of white space as one space, trimmed: a pure function of the text, whose titles and snippet
+    sources repeat from search to search (a passage is several kilobytes)."""
+    return _SPACES.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=100_000)
@@ -99,7 +107,7 @@ def _window(text: str, spans, width: int):
 def highlight(text, phrases, width=None, prefix=False) -> Markup:
     """text escaped, matched words in <mark>; with width, the densest window of that many characters,
     with "…" where it was cut."""
-    text = re.sub(r"\s+", " ", str(text or "")).strip()
+    text = _clean(str(text or ""))
     spans = _marks_cached(text, _key(phrases), prefix)
     if width is None:
         return Markup(_render(text, spans))
@@ -109,7 +117,7 @@ def highlight(text, phrases, width=None, prefix=False) -> Markup:
 
 
 def marked_count(text, phrases, prefix=False) -> int:
-    return len(_marks_cached(re.sub(r"\s+", " ", str(text or "")).strip(), _key(phrases), prefix))
+    return len(_marks_cached(_clean(str(text or "")), _key(phrases), prefix))
 
 
 def _key(phrases):
