@@ -26,7 +26,6 @@ they are; stop words present; the exact spelling typed (tone marks included); bm
 Every query is bounded: candidates per table and step are capped (CANDIDATES), FTS hit lists are cut at
 HITS_CAP before ranking, the whole search runs on one connection under Datasette's sql_time_limit_ms.
 """
-import functools
 import math
 import re
 import unicodedata
@@ -165,7 +164,7 @@ def candidates(conn, table, match, limit):
     first HITS_CAP hits. Passages: the first PASSAGE_HITS hits in reading order, unranked (bm25 first counts
     every row holding each phrase, which at national scale is most of the time of a search); score_rows()
     ranks them."""
-    sql = _candidates_sql(spec.sources_root(), table, int(limit), tuple(primary_keys(conn, table)))
+    sql = _candidates_sql(spec.sources_root(), table, int(limit), tuple(primary_keys(table)))
     cursor = conn.execute(sql, {"q": match})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -361,15 +360,13 @@ def run_search(conn, q, vocab_key):
     return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
 
 
-def primary_keys(conn, table, _cache={}):
-    if table not in _cache:
-        _cache[table] = [r[1] for r in sorted(conn.execute(f"pragma table_info([{table}])"), key=lambda r: r[5])
-                         if r[5]]
-    return _cache[table]
+def primary_keys(table):
+    """A table's primary key columns, in order: its spec's (the schema is built from it), for the spec folder in
+    use now."""
+    return list(spec.table(table).primary_key)
 
 
 @lru_cache(maxsize=100_000)
-@functools.lru_cache(maxsize=65536)
 def tilde(value) -> str:
     """Datasette's tilde-encoding of one key value, remembered (it is slow and the keys repeat)."""
     return tilde_encode(str(value))
@@ -411,7 +408,7 @@ def result(datasette, conn, entry, context, urls, kinds, lang="vi", root=None, p
     caller that works them out once for every result of an answer."""
     _, table, row, terms, prefix = entry
     root = root or spec.sources_root()
-    pks = primary_keys(conn, table)
+    pks = primary_keys(table)
     pk_values = {k: row.get(PK_PREFIX + k) for k in pks}
     if None in pk_values.values():
         pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
