@@ -2,8 +2,8 @@
 alone: the deployment's app (scripts.serve.asgi, num_sql_threads 0, content-hashed route) called in process with
 plain ASGI messages, CPU time per request with every patch against every patch but that one, on six requests
 (a small table JSON page, the benchmark's table JSON page, a filtered faceted JSON page, the HTML table page, one
-row and the ranked search). CPU time of this process (time.process_time), not wall time: the machine is shared, and wall-clock
-rates swung ±60% between identical runs. With and without alternate in rounds of --requests requests per page;
+row and the ranked search). CPU time of this process (time.process_time), not wall time: the machine is shared,
+and wall-clock rates swung ±60% between identical runs. With and without alternate in rounds of --requests requests per page;
 the median ratio over --rounds is kept, with its range. Two runs by default, so a gain that is only noise shows
 up as such: a patch is kept when one page gains ≥ 5% in both runs (issue 11).
 
