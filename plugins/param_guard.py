@@ -24,7 +24,7 @@ from scripts.serve.errors import fallback_page
 from scripts.serve.i18n import bilingual_error, error_message
 from scripts.serve.portal import DATA_FORMATS, TABLE_ROUTE
 SHAPES = ("objects", "object", "array", "arrays")  # the _shape values Datasette 0.65's JSON renderer knows
-DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)}|jsonld)$")  # answered as JSON, not HTML
+DATA_FORMAT = re.compile(rf"\.({'|'.join(DATA_FORMATS)})$")  # answered as JSON, not HTML
 
 
 def first(params, name):

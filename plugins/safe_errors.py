@@ -29,9 +29,10 @@ from datasette import Response, hookimpl
 from markupsafe import Markup
 
 from scripts.serve.errors import classify, describe, fallback_page, message
+from scripts.serve import portal
 from scripts.serve.i18n import bilingual_error, language
 
-DATA_FORMATS = (".json", ".geojson", ".jsonld")
+DATA_FORMATS = tuple(f".{fmt}" for fmt in portal.DATA_FORMATS)  # their errors are JSON, not a page
 
 
 @hookimpl

@@ -13,14 +13,17 @@ import sys
 from pathlib import Path
 
 from scripts.project import DATABASE, DATABASE_NAME, INSPECT, ROOT, metadata
+from scripts.publish.tabular import MEDIA_TYPES
 
 # Its URL prefix as a pattern: /catalog/… here, /catalog-<7 hex of the file's SHA-256>/… in the deployment
 # (scripts/serve/asgi.py, content-hashed URLs). Plugins that look at paths must accept both.
 DATABASE_ROUTE = rf"/{DATABASE_NAME}(?:-[0-9a-f]{{7}})?"
 # A table's URLs: <route>/<table>[/<primary key>][.<format>], table and key tilde-encoded.
 TABLE_ROUTE = re.compile(rf"^{DATABASE_ROUTE}/(?P<table>[^/]+?)(?:/(?P<pk>[^/]+?))?(?:\.(?P<format>[a-z]+))?$")
-# The formats a table or query is exported in besides HTML: Datasette's own and plugins/exports.py's renderers.
-DATA_FORMATS = ("json", "csv", "xlsx", "geojson")
+# The formats answered as data, not as an HTML page — a table or query in any format of plugins/exports.py (JSON,
+# CSV, XLSX, JSON Lines, GeoJSON) and the DCAT catalog's JSON-LD — and so the formats whose errors are JSON too
+# (plugins/param_guard.py, plugins/safe_errors.py).
+DATA_FORMATS = (*MEDIA_TYPES, "jsonld")
 SETTINGS = json.loads((ROOT / "settings.json").read_text())
 
 

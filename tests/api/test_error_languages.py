@@ -57,6 +57,17 @@ def test_table_view_errors_in_json_are_vietnamese_then_english(client, query, en
         assert split(title)[0] != split(title)[1]
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "xlsx", "geojson"])
+@pytest.mark.parametrize("query", ["_sort=nonexistent", "_through=garbage"])
+def test_every_data_format_answers_its_errors_as_json(client, fmt, query):
+    """A program asking for JSON Lines, CSV, XLSX or GeoJSON gets a JSON error it can read, never an HTML page."""
+    response = client.get(f"{T}.{fmt}?{query}")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("application/json"), (
+        fmt, query, response.status_code, response.headers["content-type"])
+    vietnamese, said = split(response.json()["error"])
+    assert vietnamese != said and said
+
+
 @pytest.mark.parametrize("query,english", [r for r in BAD_TABLE_REQUESTS if not r[0].startswith("_shape")])
 def test_table_view_errors_on_pages_follow_the_page_language(client, query, english):
     vi = client.get(f"{T}?{query}")
