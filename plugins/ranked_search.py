@@ -96,7 +96,7 @@ def _indicator_kinds(root, lang):
 PASSAGES = "document_passages"
 NUMBER = re.compile(r"\d+")
 # The curated tables in the order that breaks ties in ranking; a table a spec makes searchable (portal.search)
-# and not named here follows them (curated_tables()), shown by its label column (display()).
+# and not named here follows them (ranked_tables()), shown by its label column (display()).
 RANKING_ORDER = ["capital_projects", "plan_tasks", "indicators", "agencies", "decisions", "wards", "ward_predecessors",
                  "documents", "project_components"]
 CANDIDATES = 15  # best rows per table and step
@@ -122,12 +122,12 @@ DISPLAY = {
 }
 
 
-def display(table):
+def display(table, root=None):
     """DISPLAY's entry, or for a table only its spec knows: its label column (else first search column) as the
     title, the other search columns as the snippet's source."""
     if table in DISPLAY:
         return DISPLAY[table]
-    return _display(spec.sources_root(), table)
+    return _display(root or spec.sources_root(), table)
 
 
 @lru_cache(maxsize=64)
@@ -137,16 +137,6 @@ def _display(root, table):
     return (f"t.[{title}]", [title], [c for c in columns if c != title])
 
 
-def curated_tables():
-    return list(_curated_tables(spec.sources_root()))
-
-
-@lru_cache(maxsize=8)
-def _curated_tables(root):
-    searchable = [t for t in spec.searchable(root) if t != PASSAGES]
-    return tuple([t for t in RANKING_ORDER if t in searchable] + [t for t in searchable if t not in RANKING_ORDER])
-
-
 def ranked_tables():
     """The curated tables then the passages: the order of the steps' queries and the tie-break of ranking."""
     return _ranked_tables(spec.sources_root())
@@ -154,8 +144,10 @@ def ranked_tables():
 
 @lru_cache(maxsize=8)
 def _ranked_tables(root):
-    tables = list(_curated_tables(root)) + [PASSAGES]
-    return tuple(tables), {t: i for i, t in reversed(list(enumerate(tables)))}
+    searchable = [t for t in spec.searchable(root) if t != PASSAGES]
+    tables = [t for t in RANKING_ORDER if t in searchable] + [t for t in searchable if t not in RANKING_ORDER]
+    tables.append(PASSAGES)
+    return tuple(tables), {t: i for i, t in enumerate(tables)}
 # --- retrieval and ranking -------------------------------------------------------------------------------------
 
 def candidates(conn, table, match, limit):
@@ -360,10 +352,10 @@ def run_search(conn, q, vocab_key):
     return used, suggestion, dropped, kind_hint, curated[:SHOW_CURATED], passages[:SHOW_PASSAGES]
 
 
-def primary_keys(table):
+def primary_keys(table, root=None):
     """A table's primary key columns, in order: its spec's (the schema is built from it), for the spec folder in
     use now."""
-    return list(spec.table(table).primary_key)
+    return list(spec.table(table, root).primary_key)
 
 
 @lru_cache(maxsize=100_000)
@@ -403,22 +395,18 @@ def marked_phrases(terms):
     return phrases
 
 
-def result(datasette, conn, entry, context, urls, kinds, lang="vi", root=None, phrases=None):
+def result(entry, context, urls, kinds, lang="vi", root=None, phrases=None):
     """One result as data; `root` (the spec folder) and `phrases` (marked_phrases(terms)) may be passed by a
     caller that works them out once for every result of an answer."""
     _, table, row, terms, prefix = entry
     root = root or spec.sources_root()
-    pks = primary_keys(table)
-    pk_values = {k: row.get(PK_PREFIX + k) for k in pks}
-    if None in pk_values.values():
-        pk_values = dict(zip(pks, conn.execute(f"select {', '.join(f'[{k}]' for k in pks)} from [{table}] "
-                                               "where rowid = ?", [row["rowid"]]).fetchone()))
-    pk = ",".join(tilde(pk_values[k]) for k in pks) if pks else tilde(row["rowid"])
+    pks = primary_keys(table, root)
+    pk = ",".join(tilde(row[PK_PREFIX + k]) for k in pks) if pks else tilde(row["rowid"])
     phrases = marked_phrases(terms) if phrases is None else phrases
     title = str(row["display_title"] or pk)
     snippet_source, source_column = "", None
     best = -1
-    for column in (DISPLAY.get(table) or _display(root, table))[2]:
+    for column in display(table, root)[2]:
         text = row.get(column)
         if text:
             marks = marked_count(text, phrases, prefix)
@@ -458,7 +446,7 @@ async def search(datasette, q, lang="vi"):
                 if id(e[3]) not in phrases:
                     phrases[id(e[3])] = marked_phrases(e[3])
             return used, suggestion, dropped, kind_hint, [
-                result(datasette, conn, e, context, urls, kinds, lang, root, phrases[id(e[3])])
+                result(e, context, urls, kinds, lang, root, phrases[id(e[3])])
                 for e in curated + passages]
 
     found = await db.execute_fn(work)

@@ -20,7 +20,8 @@ know the visitor's language; this hook renders the portal's error.html itself, w
 own 4xx (404, 403 …: status, title and message as Datasette words them, scripts/serve/errors.describe) and for the
 fixed messages above (the visitor's language only). JSON keeps Datasette's shape for its own 4xx, its message
 given as "Vietnamese · English" like the fixed messages (scripts/serve/i18n.py bilingual_error: a program's
-user reads the same two languages whichever layer refused the request). Only one plugin implements handle_exception, so no hook order decides the answer.
+user reads the same two languages whichever layer refused the request). Only one plugin implements
+handle_exception, so no hook order decides the answer.
 """
 import sys
 import traceback

@@ -88,7 +88,8 @@ def query_error_body(payload):
         data = json.loads(payload)
     except ValueError:
         return payload
-    if not (isinstance(data, dict) and data.get("ok") is False and "query" in data and isinstance(data.get("error"), str)):
+    if not (isinstance(data, dict) and data.get("ok") is False and "query" in data
+            and isinstance(data.get("error"), str)):
         return payload
     data["error"] = bilingual_error(data["error"])
     return json.dumps(data, ensure_ascii=False).encode()

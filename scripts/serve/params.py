@@ -32,7 +32,8 @@ def query_parameters(datasette, name):
     catalog's metadata does not change while it runs, so it is read once per Datasette."""
     queries = datasette.__dict__.get("_catalog_declared_parameters")
     if queries is None:
-        queries = {q: (spec.get("parameters") or {}) for q, spec in catalog_section("queries", datasette.metadata()).items()}
+        queries = {q: (spec.get("parameters") or {})
+                   for q, spec in catalog_section("queries", datasette.metadata()).items()}
         datasette._catalog_declared_parameters = queries
     return queries.get(name)
 
